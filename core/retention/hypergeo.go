@@ -1,0 +1,34 @@
+package retention
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mathext"
+)
+
+// powHyp returns (1−z)^A · ₂F₁(A, B; C; z) for 0 ≤ z < 1, the product every
+// BG/NBD-family conditional expectation needs.
+//
+// With the Euler transformation ₂F₁(A,B;C;z) = (1−z)^(C−A−B) ₂F₁(C−A, C−B; C; z)
+// the product becomes (1−z)^(C−B) ₂F₁(C−A, C−B; C; z). In our use C−A and
+// C−B do not grow with the customer's frequency x while C does, so the
+// series converges quickly and without the huge terms the direct series
+// has for frequent buyers. Terms past the first all share one sign, so the
+// sum has no cancellation.
+// If the series has not converged after maxTerms terms (z very close to 1),
+// it falls back to gonum's Cephes-based mathext.Hypergeo, valid for |z| < 1.
+func powHyp(A, B, C, z float64) float64 {
+	a, b := C-A, C-B
+	pre := math.Pow(1-z, b)
+	const maxTerms = 4000
+	sum, term := 1.0, 1.0
+	for n := 0; n < maxTerms; n++ {
+		fn := float64(n)
+		term *= (a + fn) * (b + fn) / ((C + fn) * (fn + 1)) * z
+		sum += term
+		if math.Abs(term) <= 1e-16*math.Abs(sum) {
+			return pre * sum
+		}
+	}
+	return math.Pow(1-z, A) * mathext.Hypergeo(A, B, C, z)
+}

@@ -1,0 +1,152 @@
+package retention
+
+import (
+	"errors"
+	"math"
+)
+
+// bfgsSettings bounds a minimisation.
+type bfgsSettings struct {
+	gradTol float64 // stop when max |gradient| ≤ gradTol
+	maxIter int
+}
+
+// bfgsResult is the optimiser's outcome.
+type bfgsResult struct {
+	x                       []float64
+	f                       float64
+	iterations, evaluations int
+}
+
+// errNotFinite reports an objective that is not finite at the start.
+var errNotFinite = errors.New("objective not finite at start")
+
+// minimizeBFGS minimises fg (which returns f and fills the gradient) by
+// BFGS with an Armijo backtracking line search. It is small and fully
+// deterministic; gonum/optimize would pull golang.org/x/tools into the
+// module graph through its CMA-ES code, which core may not depend on.
+func minimizeBFGS(fg func(x, grad []float64) float64, x0 []float64, s bfgsSettings) (bfgsResult, error) {
+	n := len(x0)
+	x := append([]float64(nil), x0...)
+	g := make([]float64, n)
+	f := fg(x, g)
+	evals := 1
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return bfgsResult{}, errNotFinite
+	}
+	H := make([]float64, n*n) // inverse Hessian approximation, row-major
+	for i := 0; i < n; i++ {
+		H[i*n+i] = 1
+	}
+	d := make([]float64, n)
+	xn := make([]float64, n)
+	gn := make([]float64, n)
+	sv := make([]float64, n)
+	yv := make([]float64, n)
+	Hy := make([]float64, n)
+	iter := 0
+	stall := 0
+	for ; iter < s.maxIter; iter++ {
+		if maxAbs(g) <= s.gradTol {
+			break
+		}
+		for i := 0; i < n; i++ {
+			var v float64
+			for j := 0; j < n; j++ {
+				v -= H[i*n+j] * g[j]
+			}
+			d[i] = v
+		}
+		slope := dot(d, g)
+		if slope >= 0 { // not a descent direction: restart from steepest descent
+			for i := range H {
+				H[i] = 0
+			}
+			for i := 0; i < n; i++ {
+				H[i*n+i] = 1
+				d[i] = -g[i]
+			}
+			slope = dot(d, g)
+		}
+		step := 1.0
+		// keep a step in log-parameter space from overflowing exp
+		if m := maxAbs(d); m > 5 {
+			step = 5 / m
+		}
+		var fn float64
+		ok := false
+		for ls := 0; ls < 60; ls++ {
+			for i := range xn {
+				xn[i] = x[i] + step*d[i]
+			}
+			fn = fg(xn, gn)
+			evals++
+			if !math.IsNaN(fn) && !math.IsInf(fn, 0) && fn <= f+1e-4*step*slope {
+				ok = true
+				break
+			}
+			step *= 0.5
+		}
+		if !ok {
+			break // no decrease possible at machine precision
+		}
+		for i := 0; i < n; i++ {
+			sv[i] = xn[i] - x[i]
+			yv[i] = gn[i] - g[i]
+		}
+		if math.Abs(f-fn) <= 1e-15*math.Max(1, math.Abs(f)) {
+			stall++
+		} else {
+			stall = 0
+		}
+		copy(x, xn)
+		copy(g, gn)
+		f = fn
+		if stall >= 3 {
+			break
+		}
+		sy := dot(sv, yv)
+		if sy <= 1e-12*math.Sqrt(dot(sv, sv)*dot(yv, yv)) {
+			continue // curvature condition failed: keep H
+		}
+		if iter == 0 { // scale the initial guess to the problem (Nocedal & Wright 6.20)
+			sc := sy / dot(yv, yv)
+			for i := range H {
+				H[i] *= sc
+			}
+		}
+		rho := 1 / sy
+		for i := 0; i < n; i++ {
+			var v float64
+			for j := 0; j < n; j++ {
+				v += H[i*n+j] * yv[j]
+			}
+			Hy[i] = v
+		}
+		yHy := dot(yv, Hy)
+		for i := 0; i < n; i++ {
+			for j := 0; j < n; j++ {
+				H[i*n+j] += -rho*(Hy[i]*sv[j]+sv[i]*Hy[j]) + (rho*rho*yHy+rho)*sv[i]*sv[j]
+			}
+		}
+	}
+	return bfgsResult{x: x, f: f, iterations: iter, evaluations: evals}, nil
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+func maxAbs(a []float64) float64 {
+	var m float64
+	for _, v := range a {
+		if v := math.Abs(v); v > m {
+			m = v
+		}
+	}
+	return m
+}
