@@ -32,3 +32,7 @@ func powHyp(A, B, C, z float64) float64 {
 	}
 	return math.Pow(1-z, A) * mathext.Hypergeo(A, B, C, z)
 }
+
+// gonumHyp is gonum's ₂F₁, kept as the reference the series is tested
+// against and as its fallback.
+func gonumHyp(a, b, c, z float64) float64 { return mathext.Hypergeo(a, b, c, z) }
