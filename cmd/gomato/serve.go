@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gomato/gomato/migrations"
+	"github.com/gomato/gomato/tenant"
+	"github.com/gomato/gomato/web"
+)
+
+func cmdServe(ctx context.Context, args []string, env environ) error {
+	fs := newFlags(env, "serve", "serve\n\nServes the JSON API under /api/v1, the web UI, /healthz and /readyz on GOMATO_ADDR,\nand Prometheus /metrics on GOMATO_METRICS_ADDR, until SIGINT or SIGTERM.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	logConfig(a.log, env.getenv, a.cfg)
+	rdb := redis.NewClient(&redis.Options{Addr: a.cfg.RedisAddr, DB: a.cfg.RedisDB})
+	defer rdb.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	stopMetrics := serveMetrics(ctx, a, reg)
+	defer stopMetrics()
+
+	srv := web.New(web.Config{BaseDomain: a.cfg.BaseDomain, ControlVersion: tenant.Latest(migrations.Control)},
+		web.Deps{DB: a.db, Registry: a.registry, Redis: rdb, Log: a.log, Metrics: reg})
+	a.log.Info("serving", "addr", a.cfg.Addr)
+	return srv.Listen(ctx, a.cfg.Addr)
+}
+
+// serveMetrics serves /metrics on its own listener, loopback by default,
+// so that it is never exposed with the public API by accident.
+func serveMetrics(ctx context.Context, a *app, reg *prometheus.Registry) func() {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	hs := &http.Server{Addr: a.cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener", "addr", a.cfg.MetricsAddr, "err", err)
+		}
+	}()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+	}
+}

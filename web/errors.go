@@ -1,0 +1,85 @@
+package web
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/gomato/gomato/core"
+)
+
+var statusOf = map[core.Code]int{
+	core.CodeMalformed:       fiber.StatusBadRequest,
+	core.CodeUnauthenticated: fiber.StatusUnauthorized,
+	core.CodeForbidden:       fiber.StatusForbidden,
+	core.CodeNotFound:        fiber.StatusNotFound,
+	core.CodeConflict:        fiber.StatusConflict,
+	core.CodeInvalid:         fiber.StatusUnprocessableEntity,
+	core.CodeRateLimited:     fiber.StatusTooManyRequests,
+	core.CodeUnavailable:     fiber.StatusServiceUnavailable,
+	core.CodeInternal:        fiber.StatusInternalServerError,
+}
+
+var codeOfStatus = map[int]core.Code{
+	fiber.StatusBadRequest:            core.CodeMalformed,
+	fiber.StatusUnauthorized:          core.CodeUnauthenticated,
+	fiber.StatusForbidden:             core.CodeForbidden,
+	fiber.StatusNotFound:              core.CodeNotFound,
+	fiber.StatusMethodNotAllowed:      core.CodeNotFound,
+	fiber.StatusConflict:              core.CodeConflict,
+	fiber.StatusRequestEntityTooLarge: core.CodeMalformed,
+	fiber.StatusUnprocessableEntity:   core.CodeInvalid,
+	fiber.StatusTooManyRequests:       core.CodeRateLimited,
+	fiber.StatusServiceUnavailable:    core.CodeUnavailable,
+}
+
+// ErrorBody is the JSON shape of every API error.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail carries the code, a user-safe message and field messages.
+type ErrorDetail struct {
+	Code    core.Code         `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// toDetail turns any error into the status and body shown to clients.
+// Internal errors show no detail.
+func toDetail(err error) (int, ErrorDetail) {
+	var ae *core.Error
+	if errors.As(err, &ae) {
+		st, ok := statusOf[ae.Code]
+		if !ok {
+			st = fiber.StatusInternalServerError
+		}
+		msg := ae.Message
+		if ae.Code == core.CodeInternal {
+			msg = "internal error"
+		}
+		return st, ErrorDetail{Code: ae.Code, Message: msg, Fields: ae.Fields}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code, ok := codeOfStatus[fe.Code]
+		if !ok {
+			code = core.CodeInternal
+		}
+		msg := fe.Message
+		if fe.Code == fiber.StatusNotFound || fe.Code == fiber.StatusMethodNotAllowed {
+			return fiber.StatusNotFound, ErrorDetail{Code: core.CodeNotFound, Message: "not found"}
+		}
+		return fe.Code, ErrorDetail{Code: code, Message: msg}
+	}
+	return fiber.StatusInternalServerError, ErrorDetail{Code: core.CodeInternal, Message: "internal error"}
+}
+
+// handleError is the one place errors become responses.
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status, d := toDetail(err)
+	if status >= 500 {
+		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	return c.Status(status).JSON(ErrorBody{Error: d})
+}
