@@ -14,6 +14,7 @@ type config struct {
 	RedisDB        int
 	Addr           string
 	MetricsAddr    string
+	WorkerMetrics  string
 	BaseDomain     string
 	LogLevel       string
 	TrustedProxies string
@@ -31,6 +32,7 @@ var configVars = []configVar{
 	{name: "GOMATO_REDIS_DB", def: "0", help: "Redis database number"},
 	{name: "GOMATO_ADDR", def: ":8080", help: "HTTP listen address"},
 	{name: "GOMATO_METRICS_ADDR", def: "127.0.0.1:9090", help: "Prometheus /metrics listen address"},
+	{name: "GOMATO_WORKER_METRICS_ADDR", def: "127.0.0.1:9091", help: "the worker's Prometheus /metrics listen address"},
 	{name: "GOMATO_BASE_DOMAIN", def: "", help: "API clients may name the tenant by host <slug>.<domain>"},
 	{name: "GOMATO_TRUSTED_PROXIES", def: "", help: "comma-separated proxy IPs/CIDRs whose X-Forwarded-* headers are trusted"},
 	{name: "GOMATO_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
@@ -54,6 +56,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RedisAddr:      get("GOMATO_REDIS_ADDR"),
 		Addr:           get("GOMATO_ADDR"),
 		MetricsAddr:    get("GOMATO_METRICS_ADDR"),
+		WorkerMetrics:  get("GOMATO_WORKER_METRICS_ADDR"),
 		BaseDomain:     get("GOMATO_BASE_DOMAIN"),
 		LogLevel:       get("GOMATO_LOG_LEVEL"),
 		TrustedProxies: get("GOMATO_TRUSTED_PROXIES"),
@@ -73,7 +76,7 @@ func logConfig(log *slog.Logger, getenv func(string) string, c config) {
 	attrs := []any{}
 	values := map[string]string{
 		"GOMATO_DATABASE_URL": maskURL(c.DatabaseURL), "GOMATO_REDIS_ADDR": c.RedisAddr,
-		"GOMATO_REDIS_DB": strconv.Itoa(c.RedisDB), "GOMATO_ADDR": c.Addr, "GOMATO_METRICS_ADDR": c.MetricsAddr,
+		"GOMATO_REDIS_DB": strconv.Itoa(c.RedisDB), "GOMATO_ADDR": c.Addr, "GOMATO_METRICS_ADDR": c.MetricsAddr, "GOMATO_WORKER_METRICS_ADDR": c.WorkerMetrics,
 		"GOMATO_BASE_DOMAIN": c.BaseDomain, "GOMATO_TRUSTED_PROXIES": c.TrustedProxies, "GOMATO_LOG_LEVEL": c.LogLevel,
 		"GOMATO_WORKER_CONCURRENCY": strconv.Itoa(c.WorkerConc),
 	}

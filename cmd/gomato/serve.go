@@ -32,7 +32,7 @@ func cmdServe(ctx context.Context, args []string, env environ) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	stopMetrics := serveMetrics(ctx, a, reg)
+	stopMetrics := serveMetrics(a, a.cfg.MetricsAddr, reg)
 	defer stopMetrics()
 
 	srv := web.New(web.Config{BaseDomain: a.cfg.BaseDomain, ControlVersion: tenant.Latest(migrations.Control)},
@@ -43,13 +43,13 @@ func cmdServe(ctx context.Context, args []string, env environ) error {
 
 // serveMetrics serves /metrics on its own listener, loopback by default,
 // so that it is never exposed with the public API by accident.
-func serveMetrics(ctx context.Context, a *app, reg *prometheus.Registry) func() {
+func serveMetrics(a *app, addr string, reg *prometheus.Registry) func() {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	hs := &http.Server{Addr: a.cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := hs.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("metrics listener", "addr", a.cfg.MetricsAddr, "err", err)
+			a.log.Error("metrics listener", "addr", addr, "err", err)
 		}
 	}()
 	return func() {
