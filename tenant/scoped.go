@@ -52,7 +52,13 @@ func tx(ctx context.Context, db *sqlx.DB, opts *sql.TxOptions, fn func(tx *sqlx.
 // scope sets the transaction-local search path to the tenant's schema and
 // the extension schema.
 func scope(ctx context.Context, tx *sqlx.Tx, schema string) error {
-	_, err := tx.ExecContext(ctx, `select set_config('search_path', $1, true)`, schema+", ext")
+	// schema is validated (control or t_<12 hex>), so it is inlined: a query
+	// without parameters goes over lib/pq's simple protocol in one round trip
+	// instead of two.
+	if schema != ControlSchema && !validSchema(schema) {
+		return fmt.Errorf("malformed schema %q", schema)
+	}
+	_, err := tx.ExecContext(ctx, `select set_config('search_path', '`+schema+`, ext', true)`)
 	if err != nil {
 		return fmt.Errorf("scope transaction to %s: %w", schema, err)
 	}
