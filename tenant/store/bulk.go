@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/core/textnorm"
 	"github.com/gomato/gomato/tenant"
 )
 
@@ -365,7 +365,7 @@ func (b *Bulk) copies() []bulkCopySpec {
 		}},
 		{"specialties", []string{"id", "name", "name_norm"}, len(b.Specialties), func(i int) []any {
 			r := b.Specialties[i]
-			return []any{r.ID, r.Name, bulkNorm(r.Name)}
+			return []any{r.ID, r.Name, textnorm.Search(r.Name)}
 		}},
 		{"custom_field_defs", []string{"id", "entity", "key", "label", "type", "options", "position"}, len(b.CustomFieldDefs), func(i int) []any {
 			r := b.CustomFieldDefs[i]
@@ -395,7 +395,7 @@ func (b *Bulk) copies() []bulkCopySpec {
 			return []any{r.ID, r.Name, r.Email, r.Phone, r.Website, r.VATID, status, r.OwnerID, r.Source,
 				r.BillingCity, r.BillingProvince, r.BillingCountry, r.ShippingStreet, r.ShippingCity, r.ShippingProvince,
 				r.ShippingCountry, r.ValueAddedDeals, custom,
-				bulkNorm(r.Name, r.Email, r.Phone, r.VATID, r.BillingCity, r.ExternalRef), bulkNullText(r.ExternalRef), created, now}
+				bulkCustomerNorm(r), bulkNullText(r.ExternalRef), created, now}
 		}},
 		{"customer_groups", []string{"customer_id", "group_id"}, len(b.CustomerGroups), func(i int) []any {
 			return []any{b.CustomerGroups[i].CustomerID, b.CustomerGroups[i].OtherID}
@@ -406,7 +406,7 @@ func (b *Bulk) copies() []bulkCopySpec {
 		{"contacts", []string{"id", "customer_id", "first_name", "last_name", "email", "phone", "title", "is_primary", "search_norm", "external_ref"}, len(b.Contacts), func(i int) []any {
 			r := b.Contacts[i]
 			return []any{r.ID, r.CustomerID, r.FirstName, r.LastName, r.Email, r.Phone, r.Title, r.IsPrimary,
-				bulkNorm(r.FirstName, r.LastName, r.Email, r.Phone), bulkNullText(r.ExternalRef)}
+				bulkContactNorm(r), bulkNullText(r.ExternalRef)}
 		}},
 		{"invoices", []string{"id", "customer_id", "number", "kind", "credit_of", "issued_on", "due_on", "currency", "total", "paid_total", "status", "external_ref"}, len(b.Invoices), func(i int) []any {
 			r := b.Invoices[i]
@@ -561,38 +561,14 @@ func bulkNullText(s string) any {
 	return s
 }
 
-// bulkNorm joins parts and normalises them for search the way stored
-// search_norm columns expect: lower case, Arabic Yeh and Kaf folded to
-// their Persian forms, ZWNJ, tatweel and Arabic diacritics removed, and
-// Persian and Arabic-Indic digits written in ASCII.
-func bulkNorm(parts ...string) string {
-	var b strings.Builder
-	for _, p := range parts {
-		if p == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		for _, r := range p {
-			switch {
-			case r == 'ي' || r == 'ى':
-				r = 'ی'
-			case r == 'ك':
-				r = 'ک'
-			case r == 'ة':
-				r = 'ه'
-			case r == '\u200c' || r == '\u0640' || (r >= '\u064b' && r <= '\u065f') || r == '\u0670':
-				continue
-			case r >= '۰' && r <= '۹':
-				r = '0' + (r - '۰')
-			case r >= '٠' && r <= '٩':
-				r = '0' + (r - '٠')
-			default:
-				r = unicode.ToLower(r)
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+// bulkCustomerNorm and bulkContactNorm give the search_norm the customers
+// API stores, so bulk-loaded rows are found like typed ones.
+func bulkCustomerNorm(r BulkCustomer) string {
+	in := core.CustomerInput{Name: r.Name, Email: r.Email, Phone: r.Phone, VATID: r.VATID}
+	return in.SearchText()
+}
+
+func bulkContactNorm(r BulkContact) string {
+	c := core.Contact{FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Phone: r.Phone}
+	return c.SearchText()
 }
