@@ -314,7 +314,7 @@ func ValidateCustom(defs []CustomFieldDef, values map[string]any) (map[string]an
 		if v == nil {
 			continue
 		}
-		sv, msg := customValue(d, v)
+		sv, msg := CustomValue(d, v)
 		if msg != "" {
 			f["custom."+k] = msg
 			continue
@@ -333,9 +333,9 @@ func ValidateCustom(defs []CustomFieldDef, values map[string]any) (map[string]an
 	return out, f
 }
 
-// customValue returns v in its stored form (nil for an empty value) or a
+// CustomValue returns v in its stored form (nil for an empty value) or a
 // message.
-func customValue(d CustomFieldDef, v any) (any, string) {
+func CustomValue(d CustomFieldDef, v any) (any, string) {
 	str := func() (string, bool) {
 		switch x := v.(type) {
 		case string:
