@@ -1,0 +1,639 @@
+package retention
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// CustomerID identifies a customer within a tenant.
+type CustomerID string
+
+// Contract is one customer contract.
+type Contract struct {
+	Start time.Time
+	// End is nil while the contract runs open-ended.
+	End *time.Time
+	// MonthlyValue is the contract's value per month in minor units.
+	MonthlyValue int64
+	// Type is the tenant's contract type ("monthly", "annual", …).
+	Type string
+	// Churned is an imported churn flag; nil derives it: the latest
+	// contract ended more than 30 days before the scoring date without a
+	// renewal.
+	Churned *bool
+}
+
+// CustomerInput is everything scoring reads about one customer.
+type CustomerInput struct {
+	ID     CustomerID
+	Status Status
+	// Owner is the account owner (user id) who receives alerts.
+	Owner string
+	// Transactions are invoices (positive) and credit notes/refunds
+	// (negative). Only those before Options.AsOf are used.
+	Transactions []Transaction
+	// Summary may replace Transactions when only a summary is stored; it
+	// must be built with the same AsOf and Unit. Such customers are
+	// scored but cannot take part in the churn backtest.
+	Summary *Summary
+	// Side facts, as of now.
+	OverdueInvoices    int
+	OpenTickets        int
+	Satisfaction       *float64 // latest rating, 1–5
+	PaymentPunctuality *float64 // share of invoices paid on time, 0–1
+	// Specialties are the customer's industries and interests.
+	Specialties []string
+	// Categories are the product categories the customer has bought;
+	// Baskets optionally the category sets of single orders.
+	Categories []string
+	Baskets    [][]string
+	// Contracts feed the contract churn model and contract CLV.
+	Contracts []Contract
+	// Numeric and Categorical are tenant-defined features for the contract
+	// model (custom fields).
+	Numeric     map[string]float64
+	Categorical map[string]string
+}
+
+// TenantInput is one tenant's customers and calendar.
+type TenantInput struct {
+	// Location is the tenant's time zone; purchases are its calendar days.
+	Location  *time.Location
+	Customers []CustomerInput
+}
+
+// Options configures a scoring run. Zero values take DESIGN §7 defaults.
+type Options struct {
+	// AsOf is the scoring moment: only data strictly before it is used.
+	AsOf time.Time
+	// Unit is the purchase models' time unit (default Days).
+	Unit TimeUnit
+	// HorizonDays is the forecast and churn horizon (default 90).
+	HorizonDays int
+	// CLV horizon and discounting (default 12 months at 1 % a month).
+	CLV CLVOptions
+	// Thresholds are the risk level boundaries (default 0.3 / 0.6).
+	Thresholds RiskThresholds
+	// CountFreeOrders counts zero-value order days as purchases (order
+	// feeds like CDNOW); see SummaryOptions.
+	CountFreeOrders bool
+	// MaxReasons caps the reasons per score (default 3).
+	MaxReasons int
+	// CrossSellTop caps the suggestions per customer (default 3).
+	CrossSellTop int
+	// CrossSell tunes the association rules.
+	CrossSell CrossSellOptions
+	// Contract tunes the contract model; Seed fixes its folds.
+	Contract ContractOptions
+	// Workers bounds the goroutines scoring customers (default GOMAXPROCS).
+	Workers int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Unit <= 0 {
+		o.Unit = Days
+	}
+	if o.HorizonDays <= 0 {
+		o.HorizonDays = 90
+	}
+	if o.Thresholds == (RiskThresholds{}) {
+		o.Thresholds = DefaultRiskThresholds
+	}
+	if o.MaxReasons <= 0 {
+		o.MaxReasons = 3
+	}
+	if o.CrossSellTop <= 0 {
+		o.CrossSellTop = 3
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+// Model names carried by every score.
+const (
+	ModelTransaction = "transaction"
+	ModelContract    = "contract"
+	ModelNone        = "none" // no purchase and no contract: nothing to score
+)
+
+// Contract model features built from Contracts.
+const (
+	featTenure    = "tenure_months"
+	featMonthly   = "monthly_value"
+	featContracts = "contracts"
+	featType      = "contract_type"
+)
+
+// Thresholds for choosing the contract model (DESIGN §7).
+const (
+	MinContracts      = 200
+	MinContractChurns = 30
+)
+
+// ForecastVerdict is the sales forecast system's verdict: what the
+// customer is expected to buy over the horizon, and the risk level.
+type ForecastVerdict struct {
+	HorizonDays int
+	Purchases   float64
+	// Spend is expected purchases × expected spend per purchase, in minor
+	// units.
+	Spend int64
+	Level RiskLevel
+}
+
+// CustomerScore is one customer's scoring result.
+type CustomerScore struct {
+	ID CustomerID
+	// Risk is the churn probability over the horizon; Level buckets it.
+	Risk  float64
+	Level RiskLevel
+	// Reasons are the strongest contributions to Risk.
+	Reasons []Reason
+	// Model is "transaction", "contract" or "none".
+	Model string
+	// PAlive is P(alive) under MBG/NBD (0 for customers who never bought).
+	PAlive float64
+	// ExpectedPurchases is the BG/NBD expectation over HorizonDays.
+	ExpectedPurchases float64
+	// ExpectedSpend is the Gamma-Gamma expected value of one purchase, in
+	// minor units.
+	ExpectedSpend int64
+	// ForecastAt is the sales forecast time: last purchase + (α+T)/(r+x);
+	// nil when P(alive) < 0.1 or the customer never bought.
+	ForecastAt      *time.Time
+	ForecastVerdict ForecastVerdict
+	// CLV in minor units over the CLV horizon.
+	CLV int64
+	// RFM quintiles (0 for customers who never bought) and segment.
+	R, F, M int
+	Segment Segment
+	// Health 0–100 and its parts; HealthNoRisk is the variant shown to
+	// roles that may not see scores.
+	Health           int
+	HealthComponents HealthComponents
+	HealthNoRisk     int
+	// UsualGapDays is the usual gap used for recency and alerts.
+	UsualGapDays float64
+	// DaysSinceLast counts days since the last purchase (−1 if none).
+	DaysSinceLast int
+	CrossSell     []Suggestion
+}
+
+// Result is a tenant's scoring run.
+type Result struct {
+	AsOf        time.Time
+	Unit        TimeUnit
+	HorizonDays int
+	// Customers is the number scored; Buyers those with a purchase.
+	Customers, Buyers int
+	// BG (expected purchases, forecast) and MBG (P(alive)) are fitted on
+	// all buyers; GG on repeat buyers' mean repeat spend in minor units.
+	// FitError explains missing fits (too few buyers).
+	BG, MBG  BGFit
+	GG       GGFit
+	FitError string
+	// MedianUsualGap is the tenant's median usual gap (Unit).
+	MedianUsualGap float64
+	// Chosen is the churn model for customers with contracts:
+	// "contract" when the contract model qualified, else "transaction".
+	Chosen string
+	// Transaction is the backtested transaction churn model.
+	Transaction TransactionChurnModel
+	// Contract is the contract model (nil unless chosen); ContractWhy
+	// says why it was not chosen.
+	Contract    *ContractModel
+	ContractWhy string
+	// Scores are in input order.
+	Scores []CustomerScore
+}
+
+// ErrNoAsOf reports a scoring run without a scoring moment.
+var ErrNoAsOf = errors.New("retention: Options.AsOf is required")
+
+// Score runs the whole retention pipeline for one tenant: summaries, the
+// purchase and spend models, the backtested churn model (and the contract
+// model when the tenant has the history for it), CLV, RFM, health and
+// cross-sell. It is a pure function of its input, so the scoring job can
+// retry it freely.
+func Score(in TenantInput, opts Options) (Result, error) {
+	if opts.AsOf.IsZero() {
+		return Result{}, ErrNoAsOf
+	}
+	opts = opts.withDefaults()
+	loc := in.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	unit := opts.Unit
+	H := opts.HorizonDays
+	E := lastObservedDay(opts.AsOf, loc)
+	n := len(in.Customers)
+	res := Result{AsOf: opts.AsOf, Unit: unit, HorizonDays: H, Customers: n, Chosen: ModelTransaction}
+
+	// 1. Summaries today.
+	ledgers := make([]ledger, n)
+	sums := make([]Summary, n)
+	firstDay := E + 1
+	for i := range in.Customers {
+		c := &in.Customers[i]
+		if c.Summary != nil && len(c.Transactions) == 0 {
+			if c.Summary.Unit != unit && c.Summary.Purchases > 0 {
+				return Result{}, fmt.Errorf("customer %s: summary in %s, run in %s", c.ID, c.Summary.Unit, unit)
+			}
+			sums[i] = *c.Summary
+			continue
+		}
+		ledgers[i] = buildLedger(c.Transactions, opts.AsOf, loc)
+		sums[i] = ledgers[i].summarize(E, unit, H, opts.CountFreeOrders, loc)
+		if sums[i].Purchases > 0 {
+			firstDay = min(firstDay, civilDay(sums[i].FirstPurchase, loc))
+		}
+	}
+	res.MedianUsualGap = FillUsualGaps(sums)
+
+	// 2. Purchase and spend models on today's data.
+	bg, mbg, gg, err := fitPurchaseModels(sums, unit)
+	fitsOK := err == nil
+	if err != nil {
+		res.FitError = err.Error()
+	}
+	res.BG, res.MBG, res.GG = bg, mbg, gg
+	for _, s := range sums {
+		if s.Purchases > 0 {
+			res.Buyers++
+		}
+	}
+
+	// 3. Transaction churn model by backtest.
+	res.Transaction = backtestTxChurn(ledgers, E, firstDay, H, unit, opts.CountFreeOrders, loc)
+	W := H
+	if res.Transaction.WindowDays > 0 {
+		W = res.Transaction.WindowDays
+	}
+	res.Transaction.HorizonDay = W
+
+	// 4. Contract model when the tenant qualifies.
+	var exIdx []int
+	var examples []ContractExample
+	contracts, churns := 0, 0
+	for i, c := range in.Customers {
+		if len(c.Contracts) == 0 {
+			continue
+		}
+		contracts += len(c.Contracts)
+		ex, known := ContractExampleFor(c, opts.AsOf)
+		if !known {
+			continue
+		}
+		if ex.Churned {
+			churns++
+		}
+		exIdx = append(exIdx, i)
+		examples = append(examples, ex)
+	}
+	switch {
+	case contracts < MinContracts || churns < MinContractChurns:
+		res.ContractWhy = fmt.Sprintf("%d contracts and %d churn events; the contract model needs %d and %d", contracts, churns, MinContracts, MinContractChurns)
+	default:
+		cm, err := FitContractModel(examples, opts.Contract)
+		if err != nil {
+			res.ContractWhy = err.Error()
+			break
+		}
+		res.Contract = cm
+		res.Chosen = ModelContract
+	}
+
+	// 5. RFM over buyers.
+	var rfmIn []RFMInput
+	var rfmIdx []int
+	for i, s := range sums {
+		if s.Purchases > 0 {
+			rfmIn = append(rfmIn, RFMInput{DaysSinceLast: s.DaysSinceLast, Purchases: s.Purchases, Monetary: s.TotalSpend})
+			rfmIdx = append(rfmIdx, i)
+		}
+	}
+	rfm := ScoreRFM(rfmIn)
+	rfmOf := make([]int, n)
+	for i := range rfmOf {
+		rfmOf[i] = -1
+	}
+	for k, i := range rfmIdx {
+		rfmOf[i] = k
+	}
+
+	// 6. Cross-sell.
+	csIn := make([]CrossSellInput, n)
+	for i, c := range in.Customers {
+		csIn[i] = CrossSellInput{Categories: c.Categories, Specialties: c.Specialties, Baskets: c.Baskets}
+	}
+	cs := BuildCrossSell(csIn, opts.CrossSell)
+
+	// 7. Per-customer scores, in parallel chunks.
+	res.Scores = make([]CustomerScore, n)
+	sc := scorer{opts: opts, loc: loc, unit: unit, fitsOK: fitsOK, bg: bg, mbg: mbg, gg: gg,
+		tx: &res.Transaction, contract: res.Contract, window: W, cs: cs}
+	workers := max(1, min(opts.Workers, n/2000+1))
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min(n, (w+1)*chunk)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cache := map[History]histCalc{}
+			for i := lo; i < hi; i++ {
+				var r *RFMScore
+				if k := rfmOf[i]; k >= 0 {
+					r = &rfm[k]
+				}
+				res.Scores[i] = sc.score(&in.Customers[i], sums[i], r, csIn[i], cache)
+			}
+		}()
+	}
+	wg.Wait()
+	return res, nil
+}
+
+// fitPurchaseModels fits BG/NBD and MBG/NBD on buyers and Gamma-Gamma on
+// repeat buyers.
+func fitPurchaseModels(sums []Summary, unit TimeUnit) (bg, mbg BGFit, gg GGFit, err error) {
+	hist := make([]History, 0, len(sums))
+	obs := make([]SpendObs, 0, len(sums))
+	for _, s := range sums {
+		if s.Purchases == 0 {
+			continue
+		}
+		hist = append(hist, s.History())
+		obs = append(obs, SpendObs{X: s.X, Mean: s.MeanRepeatSpend})
+	}
+	if len(hist) < minFitBuyers {
+		return bg, mbg, gg, fmt.Errorf("%w: %d buyers, the purchase models need %d", ErrTooFewCustomers, len(hist), minFitBuyers)
+	}
+	var wg sync.WaitGroup
+	var e1, e2, e3 error
+	wg.Add(2)
+	// The three fits are independent; on two cores this halves the wait.
+	go func() { defer wg.Done(); mbg, e2 = FitBG(MBGNBD, hist, unit) }()
+	go func() { defer wg.Done(); gg, e3 = FitGammaGamma(obs) }()
+	bg, e1 = FitBG(BGNBD, hist, unit)
+	wg.Wait()
+	if err := errors.Join(e1, e2, e3); err != nil {
+		return bg, mbg, gg, err
+	}
+	return bg, mbg, gg, nil
+}
+
+// minFitBuyers is the fewest buyers the purchase models are fitted on;
+// below it the parameters would be noise.
+const minFitBuyers = 20
+
+// backtestTxChurn learns the transaction churn model: features at a past
+// cut-off from data before it, label = no purchase in the window after.
+//
+// The window is the horizon when at least two horizons of history precede
+// the scoring date; otherwise half the available history (so the cut-off
+// still has as much history before it as the window after it), and
+// default weights below 14 days.
+func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, countFree bool, loc *time.Location) TransactionChurnModel {
+	span := int(E - firstDay + 1)
+	W := H
+	if span < 2*H {
+		W = span / 2
+	}
+	if W < 14 {
+		m := defaultTxModel(fmt.Sprintf("only %d days of history before the scoring date", max(span, 0)))
+		m.WindowDays = H
+		return m
+	}
+	c := E - int32(W)
+	var sums []Summary
+	var idx []int
+	for i, l := range ledgers {
+		if len(l) == 0 {
+			continue
+		}
+		s := l.summarize(c, unit, W, countFree, loc)
+		if s.Purchases == 0 {
+			continue
+		}
+		sums = append(sums, s)
+		idx = append(idx, i)
+	}
+	FillUsualGaps(sums)
+	lapsed := make([]bool, len(sums))
+	nLapsed := 0
+	for k, i := range idx {
+		lapsed[k] = ledgers[i].purchasesBetween(c+1, E, countFree) == 0
+		if lapsed[k] {
+			nLapsed++
+		}
+	}
+	cut := dayStart(c+1, loc)
+	if len(sums) < MinChurnCustomers || nLapsed < MinChurnLapsed || nLapsed == len(sums) {
+		m := defaultTxModel(fmt.Sprintf("backtest has %d customers and %d lapsed; learning needs %d and %d", len(sums), nLapsed, MinChurnCustomers, MinChurnLapsed))
+		m.TrainCutoff, m.WindowDays, m.NTrain, m.NLapsed = cut, W, len(sums), nLapsed
+		return m
+	}
+	bg, mbg, _, err := fitPurchaseModels(sums, unit)
+	if err != nil {
+		m := defaultTxModel("backtest fit failed: " + err.Error())
+		m.TrainCutoff, m.WindowDays = cut, W
+		return m
+	}
+	feats := make([]ChurnFeatures, len(sums))
+	wUnits := unit.FromDays(float64(W))
+	for k, s := range sums {
+		h := s.History()
+		feats[k] = ChurnFeatures{
+			PDead:             1 - mbg.PAlive(h),
+			ExpectedPurchases: bg.ExpectedPurchases(h, wUnits),
+			DaysSinceLast:     s.DaysSinceLast,
+			UsualGapDays:      unit.ToDays(s.UsualGap),
+			SpendTrend:        spendTrend(s, W),
+		}
+	}
+	m := fitTxChurn(feats, lapsed)
+	m.TrainCutoff, m.WindowDays, m.NTrain, m.NLapsed = cut, W, len(sums), nLapsed
+	return m
+}
+
+// spendTrend compares the recent window's daily spend with the earlier
+// daily rate: recent/earlier − 1, clipped to [−1, 1]; 0 without an earlier
+// period to compare with.
+func spendTrend(s Summary, windowDays int) float64 {
+	if s.EarlierDays <= 0 || s.EarlierSpend <= 0 || windowDays <= 0 {
+		return 0
+	}
+	early := float64(s.EarlierSpend) / float64(s.EarlierDays)
+	recent := float64(s.RecentSpend) / float64(windowDays)
+	return math.Max(-1, math.Min(1, recent/early-1))
+}
+
+// ContractExampleFor builds the contract model's view of a customer as of
+// asOf, and whether its label is known (a contract that ended in the last
+// 30 days without a churn flag may still be renewed, so it is left out of
+// training).
+func ContractExampleFor(c CustomerInput, asOf time.Time) (ContractExample, bool) {
+	ex := ContractExample{Numeric: map[string]float64{}, Categorical: map[string]string{}}
+	for k, v := range c.Numeric {
+		ex.Numeric[k] = v
+	}
+	for k, v := range c.Categorical {
+		ex.Categorical[k] = v
+	}
+	if len(c.Contracts) == 0 {
+		return ex, false
+	}
+	first, latest := c.Contracts[0], c.Contracts[0]
+	for _, k := range c.Contracts[1:] {
+		if k.Start.Before(first.Start) {
+			first = k
+		}
+		if k.Start.After(latest.Start) {
+			latest = k
+		}
+	}
+	end := asOf
+	if latest.End != nil && latest.End.Before(asOf) {
+		end = *latest.End
+	}
+	ex.Numeric[featTenure] = math.Max(0, end.Sub(first.Start).Hours()/24/daysPerMonth)
+	ex.Numeric[featMonthly] = float64(latest.MonthlyValue)
+	ex.Numeric[featContracts] = float64(len(c.Contracts))
+	ex.Categorical[featType] = latest.Type
+	switch {
+	case latest.Churned != nil:
+		ex.Churned = *latest.Churned
+	case latest.End != nil && latest.End.Before(asOf.AddDate(0, 0, -30)):
+		ex.Churned = true
+	case latest.End != nil && latest.End.Before(asOf):
+		return ex, false
+	}
+	return ex, true
+}
+
+// histCalc caches what depends only on a history: customers sharing (x,
+// t_x, T) share these numbers.
+type histCalc struct {
+	pAlive, expected, discPurchases float64
+}
+
+// scorer holds a run's fitted models for per-customer scoring.
+type scorer struct {
+	opts     Options
+	loc      *time.Location
+	unit     TimeUnit
+	fitsOK   bool
+	bg, mbg  BGFit
+	gg       GGFit
+	tx       *TransactionChurnModel
+	contract *ContractModel
+	window   int
+	cs       *CrossSellModel
+}
+
+func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSellInput, cache map[History]histCalc) CustomerScore {
+	o := sc.opts
+	out := CustomerScore{ID: c.ID, Model: ModelNone, DaysSinceLast: -1}
+	out.UsualGapDays = sc.unit.ToDays(s.UsualGap)
+	h := s.History()
+	var hc histCalc
+	bought := s.Purchases > 0
+	if bought {
+		out.DaysSinceLast = s.DaysSinceLast
+		if rfm != nil {
+			out.R, out.F, out.M, out.Segment = rfm.R, rfm.F, rfm.M, rfm.Segment
+		}
+	}
+	if bought && sc.fitsOK {
+		var ok bool
+		if hc, ok = cache[h]; !ok {
+			hc.pAlive = sc.mbg.PAlive(h)
+			hc.expected = sc.bg.ExpectedPurchases(h, sc.unit.FromDays(float64(o.HorizonDays)))
+			// CLV = spend × Σ discounted monthly purchases; the sum depends
+			// on the history only.
+			hc.discPurchases = discountedPurchases(func(m float64) float64 {
+				return sc.bg.ExpectedPurchases(h, sc.unit.FromDays(m*daysPerMonth))
+			}, o.CLV)
+			cache[h] = hc
+		}
+		out.PAlive = hc.pAlive
+		out.ExpectedPurchases = hc.expected
+		spend := sc.gg.ConditionalSpend(s.X, s.MeanRepeatSpend)
+		if math.IsInf(spend, 0) || math.IsNaN(spend) {
+			spend = float64(s.TotalSpend) / float64(s.Purchases)
+		}
+		out.ExpectedSpend = roundMoney(spend)
+		out.CLV = roundMoney(spend * hc.discPurchases)
+		if hc.pAlive >= 0.1 {
+			gapDays := sc.unit.ToDays(sc.bg.ForecastGap(h))
+			at := s.LastPurchase.Add(time.Duration(gapDays * float64(24*time.Hour)))
+			out.ForecastAt = &at
+		}
+	}
+	// Churn risk: the contract model for contract customers when chosen,
+	// the transaction model for buyers.
+	switch {
+	case sc.contract != nil && len(c.Contracts) > 0:
+		ex, _ := ContractExampleFor(*c, o.AsOf)
+		p, contribs := sc.contract.Predict(ex)
+		out.Risk, out.Model = p, ModelContract
+		var rs []Reason
+		for _, cb := range contribs {
+			rs = append(rs, wordContractReason(cb))
+		}
+		out.Reasons = topReasons(rs, o.MaxReasons, func(*Reason) {})
+		latest := c.Contracts[0]
+		for _, k := range c.Contracts[1:] {
+			if k.Start.After(latest.Start) {
+				latest = k
+			}
+		}
+		out.CLV = ContractCLV(latest.MonthlyValue, p, o.HorizonDays, o.CLV)
+	case bought:
+		f := ChurnFeatures{
+			PDead:             0.5,
+			DaysSinceLast:     s.DaysSinceLast,
+			UsualGapDays:      out.UsualGapDays,
+			SpendTrend:        spendTrend(s, sc.window),
+			OverdueInvoices:   c.OverdueInvoices,
+			OpenTickets:       c.OpenTickets,
+			Satisfaction:      c.Satisfaction,
+			ExpectedPurchases: 0,
+		}
+		if sc.fitsOK {
+			f.PDead = 1 - hc.pAlive
+			f.ExpectedPurchases = sc.bg.ExpectedPurchases(h, sc.unit.FromDays(float64(sc.window)))
+		}
+		out.Risk, out.Reasons = sc.tx.Score(f, sc.window, o.MaxReasons)
+		out.Model = ModelTransaction
+	}
+	if out.Model != ModelNone {
+		out.Level = o.Thresholds.Level(out.Risk)
+	}
+	out.ForecastVerdict = ForecastVerdict{HorizonDays: o.HorizonDays, Purchases: out.ExpectedPurchases,
+		Spend: roundMoney(out.ExpectedPurchases * float64(out.ExpectedSpend)), Level: out.Level}
+	hin := HealthInput{
+		PaymentPunctuality: c.PaymentPunctuality, OverdueInvoices: c.OverdueInvoices,
+		OpenTickets: c.OpenTickets, Satisfaction: c.Satisfaction,
+		HasPurchase: bought, DaysSinceLast: s.DaysSinceLast, UsualGapDays: out.UsualGapDays,
+	}
+	out.HealthNoRisk, _ = Health(hin)
+	if out.Model != ModelNone {
+		r := out.Risk
+		hin.Risk = &r
+	}
+	out.Health, out.HealthComponents = Health(hin)
+	out.CrossSell = sc.cs.Suggest(cs, o.CrossSellTop)
+	return out
+}
