@@ -62,6 +62,10 @@ type ChurnFeatures struct {
 	// SpendTrend is the recent daily spend rate relative to the earlier
 	// one, minus 1, clipped to [−1, 1]: −0.4 means spending 40 % less.
 	SpendTrend float64
+	// Repeat is the number of repeat purchases; AgeDays the days since
+	// the first purchase.
+	Repeat  int
+	AgeDays int
 	// Side facts (snapshots, not history).
 	OverdueInvoices int
 	OpenTickets     int
@@ -77,10 +81,15 @@ func (f ChurnFeatures) RecencyRatio() float64 {
 	return float64(f.DaysSinceLast) / gap
 }
 
-// learned transaction features, in this order
-const nTxFeatures = 4
+// Learned transaction features, in this order. Besides DESIGN §7's list,
+// the backtest also sees the summary the BG/NBD family is built on —
+// log(1 + repeat purchases) and log(1 + days since the first purchase) —
+// because a per-tenant logistic model can correct where the parametric
+// model misfits a tenant: on CDNOW master it lifts the holdout AUC from
+// 0.760 to 0.770 (TestCDNOWMasterBacktest).
+const nTxFeatures = 6
 
-var txFeatureCodes = [nTxFeatures]string{"p_dead", "expected_purchases", "recency", "spend_trend"}
+var txFeatureCodes = [nTxFeatures]string{"p_dead", "expected_purchases", "recency", "spend_trend", "frequency", "age"}
 
 func (f ChurnFeatures) vector() [nTxFeatures]float64 {
 	return [nTxFeatures]float64{
@@ -88,6 +97,8 @@ func (f ChurnFeatures) vector() [nTxFeatures]float64 {
 		math.Log1p(f.ExpectedPurchases),
 		math.Log1p(f.RecencyRatio()),
 		-f.SpendTrend, // decline is positive
+		math.Log1p(float64(f.Repeat)),
+		math.Log1p(float64(f.AgeDays)),
 	}
 }
 
@@ -106,10 +117,11 @@ const (
 // Default transaction-model weights for tenants with too little history
 // (< MinChurnCustomers customers or < MinChurnLapsed lapsed in the
 // backtest): log-odds = −1 + 2.5·(1 − P(alive)) − 1·log(1 + expected
-// purchases) + 1·log(1 + recency ratio) + 0.5·spend decline. They
+// purchases) + 1·log(1 + recency ratio) + 0.5·spend decline, frequency
+// and age left out (their effect differs between tenants). They
 // reproduce the textbook reading: a customer silent for three usual gaps
 // with P(alive) 0.3 scores about 0.8; a recent regular about 0.15.
-var defaultTxWeights = [nTxFeatures]float64{2.5, -1, 1, 0.5}
+var defaultTxWeights = [nTxFeatures]float64{2.5, -1, 1, 0.5, 0, 0}
 
 const defaultTxIntercept = -1.0
 
@@ -137,7 +149,7 @@ type TransactionChurnModel struct {
 	// Intercept and Weights are on standardised features; Mean and SD
 	// standardise them (Mean 0, SD 1 with default weights). Feature order:
 	// 1 − P(alive), log(1 + expected purchases), log(1 + recency ratio),
-	// spend decline.
+	// spend decline, log(1 + repeat purchases), log(1 + age in days).
 	Intercept  float64
 	Weights    [nTxFeatures]float64
 	Mean, SD   [nTxFeatures]float64
@@ -148,7 +160,7 @@ func defaultTxModel(why string) TransactionChurnModel {
 	return TransactionChurnModel{
 		Default: true, Why: why, BacktestAUC: math.NaN(),
 		Intercept: defaultTxIntercept, Weights: defaultTxWeights,
-		SD: [nTxFeatures]float64{1, 1, 1, 1},
+		SD: [nTxFeatures]float64{1, 1, 1, 1, 1, 1},
 	}
 }
 
@@ -178,7 +190,7 @@ func fitTxChurn(feats []ChurnFeatures, lapsed []bool) TransactionChurnModel {
 		}
 	}
 	d := &design{p: nTxFeatures, rowPtr: make([]int, 1, n+1)}
-	cols := []int32{0, 1, 2, 3}
+	cols := []int32{0, 1, 2, 3, 4, 5}
 	row := make([]float64, nTxFeatures)
 	for _, v := range vecs {
 		for j := range v {
@@ -273,6 +285,15 @@ func wordTxReason(r *Reason, f ChurnFeatures, horizonDays int) {
 		pct := fmt.Sprintf("%.0f", -100*f.SpendTrend)
 		r.TextEN = fmt.Sprintf("spending down %s%% on the earlier rate", pct)
 		r.TextFA = fmt.Sprintf("هزینه‌کرد %s٪ کمتر از قبل", fa(pct))
+	case "frequency":
+		r.TextEN = fmt.Sprintf("only %d repeat purchases so far", f.Repeat)
+		if f.Repeat == 1 {
+			r.TextEN = "only 1 repeat purchase so far"
+		}
+		r.TextFA = fmt.Sprintf("تاکنون فقط %s خرید تکراری", fa(fmt.Sprint(f.Repeat)))
+	case "age":
+		r.TextEN = fmt.Sprintf("first purchase %d days ago", f.AgeDays)
+		r.TextFA = fmt.Sprintf("اولین خرید %s روز پیش", fa(fmt.Sprint(f.AgeDays)))
 	case "overdue_invoices":
 		r.TextEN = fmt.Sprintf("%d overdue invoices", f.OverdueInvoices)
 		if f.OverdueInvoices == 1 {

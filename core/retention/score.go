@@ -460,6 +460,8 @@ func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, 
 			DaysSinceLast:     s.DaysSinceLast,
 			UsualGapDays:      unit.ToDays(s.UsualGap),
 			SpendTrend:        spendTrend(s, W),
+			Repeat:            s.X,
+			AgeDays:           int(unit.ToDays(s.T) + 0.5),
 		}
 	}
 	m := fitTxChurn(feats, lapsed)
@@ -609,7 +611,8 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 			OverdueInvoices:   c.OverdueInvoices,
 			OpenTickets:       c.OpenTickets,
 			Satisfaction:      c.Satisfaction,
-			ExpectedPurchases: 0,
+			Repeat:            s.X,
+			AgeDays:           int(sc.unit.ToDays(s.T) + 0.5),
 		}
 		if sc.fitsOK {
 			f.PDead = 1 - hc.pAlive
