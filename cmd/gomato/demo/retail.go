@@ -74,7 +74,9 @@ type Options struct {
 // daysBeforeToday is where the latest purchase of a shifted dataset lands.
 const daysBeforeToday = 3
 
-func dayOf(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func dayOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // shiftDays is the whole number of days that moves last to Today − 3 days.
 func shiftDays(last, today time.Time) int {
