@@ -228,8 +228,13 @@ func lrList[T any](ctx context.Context, s *Store, table, cols string, f LinkFilt
 		and (cardinality($4::text[]) = 0 or status = any($4))
 		and ($5::uuid is null or id < $5)
 		order by id desc limit $6`
-	if table == "notes" || table == "rewards" {
+	// Status filters on the kind of notes and rewards and on the method
+	// of payments, which have no status.
+	switch table {
+	case "notes", "rewards":
 		q = strings.Replace(q, "status = any($4)", "kind = any($4)", 1)
+	case "payments":
+		q = strings.Replace(q, "status = any($4)", "method = any($4)", 1)
 	}
 	p := LinkPage[T]{Items: []T{}}
 	err = tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {

@@ -1,0 +1,160 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant/store"
+	"github.com/gomato/gomato/tenant/tenanttest"
+)
+
+// lrRecords is one of each linked record on one customer.
+type lrRecords struct {
+	ticket, contract, proposal, invoice, payment, note, reward, referral, task uuid.UUID
+}
+
+func (e *lrEnv) oneOfEach(t *testing.T, ctx context.Context, cust, other uuid.UUID, number string) lrRecords {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tk, _, err := e.st.CreateTicket(ctx, cust, core.TicketUpdate{Subject: lrP("s")})
+	must(err)
+	c, _, err := e.st.CreateContract(ctx, cust, core.ContractUpdate{Subject: lrP("c"), Currency: lrP("USD"), StartOn: lrDay("2025-01-01")})
+	must(err)
+	p, _, err := e.st.CreateProposal(ctx, cust, core.ProposalUpdate{Subject: lrP("p"), Currency: lrP("USD"), Total: lrP(int64(100))})
+	must(err)
+	inv, _, err := e.st.CreateInvoice(ctx, core.InvoiceUpdate{CustomerID: &cust, Number: lrP(number), IssuedOn: lrDay("2025-01-01"), Currency: lrP("USD"), Total: lrP(int64(100))})
+	must(err)
+	pay, _, err := e.st.CreatePayment(ctx, core.PaymentUpdate{InvoiceID: &inv.ID, Amount: lrP(int64(50)), Currency: lrP("USD"), PaidOn: lrDay("2025-01-02")})
+	must(err)
+	n, err := e.st.CreateNote(ctx, cust, core.NoteUpdate{Body: lrP("یادداشت")})
+	must(err)
+	ref, err := e.st.CreateReferral(ctx, core.ReferralUpdate{ReferrerID: &cust, ReferredID: &other})
+	must(err)
+	rw, err := e.st.CreateReward(ctx, cust, core.RewardUpdate{Kind: lrP("credit"), Amount: lrP(int64(500)), Currency: lrP("USD"), ReferralID: &ref.ID})
+	must(err)
+	ts, err := e.st.CreateTask(ctx, lrAllTasks, core.TaskUpdate{Title: lrP("call"), CustomerID: &cust})
+	must(err)
+	return lrRecords{tk.ID, c.ID, p.ID, inv.ID, pay.ID, n.ID, rw.ID, ref.ID, ts.ID}
+}
+
+// lrGetAll reads every record of r and returns the codes of the answers.
+func (e *lrEnv) getAll(ctx context.Context, r lrRecords) map[string]core.Code {
+	code := func(err error) core.Code {
+		if err == nil {
+			return ""
+		}
+		return core.ErrorCode(err)
+	}
+	out := map[string]core.Code{}
+	_, err := e.st.Ticket(ctx, r.ticket)
+	out["ticket"] = code(err)
+	_, err = e.st.Contract(ctx, r.contract)
+	out["contract"] = code(err)
+	_, err = e.st.Proposal(ctx, r.proposal)
+	out["proposal"] = code(err)
+	_, err = e.st.Invoice(ctx, r.invoice)
+	out["invoice"] = code(err)
+	_, err = e.st.Payment(ctx, r.payment)
+	out["payment"] = code(err)
+	_, err = e.st.Note(ctx, r.note)
+	out["note"] = code(err)
+	_, err = e.st.Reward(ctx, r.reward)
+	out["reward"] = code(err)
+	_, err = e.st.Referral(ctx, r.referral)
+	out["referral"] = code(err)
+	_, err = e.st.Task(ctx, lrMyTasks, r.task)
+	out["task"] = code(err)
+	return out
+}
+
+// TestLinkedScopeAndTenants: an own-records actor sees only what hangs off
+// their customers (directly and through nested lists); another tenant
+// sees nothing, whatever the id.
+func TestLinkedScopeAndTenants(t *testing.T) {
+	e := newLREnv(t)
+	me, someone := core.NewID(), core.NewID()
+	mine := e.customer(t, "مال من", &me)
+	theirs := e.customer(t, "Theirs", &someone)
+	third := e.customer(t, "Third", &someone)
+	rMine := e.oneOfEach(t, e.ctx, mine, theirs, "M-1")
+	rTheirs := e.oneOfEach(t, e.ctx, theirs, third, "T-1")
+
+	scoped := core.WithActor(core.WithTenant(context.Background(), e.tn), core.Actor{UserID: me, OwnRecordsOnly: true, Roles: []string{"sales"}})
+	for kind, c := range e.getAll(scoped, rMine) {
+		if c != "" {
+			t.Errorf("own-records actor reading own %s: %s", kind, c)
+		}
+	}
+	for kind, c := range e.getAll(scoped, rTheirs) {
+		if c != core.CodeNotFound {
+			t.Errorf("own-records actor reading another's %s: %q, want not_found", kind, c)
+		}
+	}
+	// Nested lists under someone else's customer are 404, top-level lists hold only own rows.
+	if _, err := e.st.Tickets(scoped, lrFilter(&theirs)); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("tickets of another's customer: %v, want not_found", err)
+	}
+	if _, err := e.st.Invoices(scoped, lrFilter(&theirs)); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("invoices of another's customer: %v, want not_found", err)
+	}
+	if p, err := e.st.Tickets(scoped, lrFilter(nil)); err != nil || len(p.Items) != 1 || p.Items[0].ID != rMine.ticket {
+		t.Errorf("own-records ticket list: %+v, %v; want only %s", p.Items, err, rMine.ticket)
+	}
+	if p, err := e.st.Payments(scoped, lrFilter(nil)); err != nil || len(p.Items) != 1 {
+		t.Errorf("own-records payment list: %d items, %v; want 1", len(p.Items), err)
+	}
+	// Writes through a hidden customer are refused the same way.
+	if _, _, err := e.st.CreateTicket(scoped, theirs, core.TicketUpdate{Subject: lrP("x")}); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("ticket on another's customer: %v, want not_found", err)
+	}
+	if _, err := e.st.UpdateInvoice(scoped, rTheirs.invoice, core.InvoiceUpdate{Total: lrP(int64(1))}); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("update of another's invoice: %v, want not_found", err)
+	}
+	if err := e.st.DeleteNote(scoped, rTheirs.note); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("delete of another's note: %v, want not_found", err)
+	}
+	// A task on someone else's customer but assigned to me stays visible.
+	assigned, err := e.st.CreateTask(e.ctx, lrAllTasks, core.TaskUpdate{Title: lrP("help"), CustomerID: &theirs, AssigneeID: &me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.Task(scoped, lrMyTasks, assigned.ID); err != nil {
+		t.Errorf("task assigned to me on another's customer: %v", err)
+	}
+
+	// Another tenant: every id of the first is not found.
+	other := e.env.Tenant(t, "beta")
+	octx := tenanttest.Ctx(other)
+	for kind, c := range e.getAll(octx, rMine) {
+		if c != core.CodeNotFound {
+			t.Errorf("other tenant reading %s: %q, want not_found", kind, c)
+		}
+	}
+	if _, err := e.st.Tickets(octx, lrFilter(&mine)); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("other tenant listing tickets of our customer: %v", err)
+	}
+	if _, _, err := e.st.CreateTicket(octx, mine, core.TicketUpdate{Subject: lrP("x")}); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("other tenant creating on our customer: %v", err)
+	}
+	if err := e.st.DeleteInvoice(octx, rMine.invoice); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("other tenant deleting our invoice: %v", err)
+	}
+	if _, err := e.st.Invoice(e.ctx, rMine.invoice); err != nil {
+		t.Errorf("our invoice after the other tenant's attempts: %v", err)
+	}
+}
+
+var (
+	lrAllTasks  = store.TaskAccess{All: true}
+	lrMyTasks = store.TaskAccess{}
+)
+
+func lrFilter(c *uuid.UUID) store.LinkFilter { return store.LinkFilter{CustomerID: c} }
