@@ -417,3 +417,58 @@ func scoringMapUnique(err error, msg string) error {
 	}
 	return err
 }
+
+// FirstScoringRun reports whether no run of the tenant but runID has ever
+// finished: that run sets the alert baseline.
+func (s *Store) FirstScoringRun(ctx context.Context, runID uuid.UUID) (bool, error) {
+	var done bool
+	err := tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &done, `select exists (select 1 from scoring_runs where status = 'done' and id <> $1)`, runID)
+	})
+	return !done, err
+}
+
+// ScoringSettingValues are the tenant settings scoring reads; zero values
+// mean "not set".
+type ScoringSettingValues struct {
+	RiskMedium, RiskHigh float64
+	DefaultAssignee      *uuid.UUID
+}
+
+// ScoringSettings reads the risk thresholds (settings key
+// "risk_thresholds": {"medium": 0.3, "high": 0.6}) and the default
+// assignee of alerts ("default_assignee": a user id) from the tenant's
+// settings. Malformed values are ignored.
+func (s *Store) ScoringSettings(ctx context.Context) (ScoringSettingValues, error) {
+	var out ScoringSettingValues
+	err := tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		rows, err := tx.QueryContext(ctx, `select key, value from settings where key in ('risk_thresholds', 'default_assignee')`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var key string
+			var val []byte
+			if err := rows.Scan(&key, &val); err != nil {
+				return err
+			}
+			switch key {
+			case "risk_thresholds":
+				var v struct{ Medium, High float64 }
+				if json.Unmarshal(val, &v) == nil {
+					out.RiskMedium, out.RiskHigh = v.Medium, v.High
+				}
+			case "default_assignee":
+				var v string
+				if json.Unmarshal(val, &v) == nil {
+					if id, err := uuid.Parse(v); err == nil {
+						out.DefaultAssignee = &id
+					}
+				}
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -1,0 +1,164 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant/store"
+)
+
+// SchedulerConfig configures periodic work and the outbox reconciler.
+// Every worker may run them; only the one holding the leader lock does.
+type SchedulerConfig struct {
+	Enabled bool
+	// Tick is how often the leader looks at the clock and the outbox
+	// (default 30 s).
+	Tick time.Duration
+	// NightlyAt is the time of day, in each tenant's own time zone, after
+	// which that day's nightly scoring run is due (default 02:00).
+	NightlyAt time.Duration
+	// ReconcileGrace is how old a pending outbox row must be before the
+	// reconciler looks at it, and how long a task may look orphaned
+	// before the next attempt starts (default 15 s).
+	ReconcileGrace time.Duration
+	// Now is the clock (tests); time.Now by default.
+	Now func() time.Time
+}
+
+func (c *SchedulerConfig) defaults() {
+	if c.Tick <= 0 {
+		c.Tick = 30 * time.Second
+	}
+	if c.NightlyAt <= 0 {
+		c.NightlyAt = 2 * time.Hour
+	}
+	if c.ReconcileGrace <= 0 {
+		c.ReconcileGrace = 15 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// leaderLock names the advisory lock whose holder runs the scheduler.
+const leaderLock = "gomato.scheduler"
+
+// lead campaigns for the leader lock until ctx ends; while leader it
+// schedules nightly runs and reconciles the outbox every tick. The lock is
+// a Postgres session lock: if the leader dies, its connection closes and
+// another worker takes over within a tick.
+func (w *Worker) lead(ctx context.Context) {
+	tick := w.cfg.Scheduler.Tick
+	for {
+		l, ok, err := tryLock(ctx, w.cfg.DB, leaderLock)
+		if err != nil && ctx.Err() == nil {
+			w.cfg.Log.Warn("scheduler: leader lock", "err", err)
+		}
+		if ok {
+			w.cfg.Log.Info("scheduler: leader")
+			w.leaderLoop(ctx, l)
+			l.release()
+			w.cfg.Log.Info("scheduler: no longer leader")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(tick):
+		}
+	}
+}
+
+func (w *Worker) leaderLoop(ctx context.Context, l *sessionLock) {
+	rc := &reconciler{w: w}
+	t := time.NewTicker(w.cfg.Scheduler.Tick)
+	defer t.Stop()
+	for {
+		if !l.alive(ctx) {
+			return
+		}
+		if n, err := w.scheduleNightly(ctx); err != nil && ctx.Err() == nil {
+			w.cfg.Log.Error("scheduler: nightly runs", "err", err)
+		} else if n > 0 {
+			w.cfg.Log.Info("scheduler: nightly runs requested", "tenants", n)
+		}
+		if _, err := rc.tick(ctx); err != nil && ctx.Err() == nil {
+			w.cfg.Log.Error("outbox reconciler", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// NightlySlot is the slot name of the nightly run due at now for a tenant
+// in loc, or "" before the nightly time of that local day.
+func NightlySlot(now time.Time, loc *time.Location, at time.Duration) string {
+	local := now.In(loc)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	if local.Sub(midnight) < at {
+		return ""
+	}
+	return "nightly:" + local.Format(time.DateOnly)
+}
+
+// scheduleNightly requests the nightly run of every active tenant whose
+// local nightly time has passed today and whose slot has no run yet. The
+// slot table makes each slot act once even if two schedulers race; the
+// run's task id is derived from the run, so each slot is enqueued once.
+func (w *Worker) scheduleNightly(ctx context.Context) (int, error) {
+	tenants, err := w.cfg.Registry.Tenants(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	now := w.cfg.Scheduler.Now()
+	var ids []string
+	var slots []string
+	due := map[uuid.UUID]core.Tenant{}
+	slotOf := map[uuid.UUID]string{}
+	for _, t := range tenants {
+		if t.Status != core.TenantActive {
+			continue
+		}
+		loc, err := time.LoadLocation(t.TimeZone)
+		if err != nil {
+			loc = time.UTC
+		}
+		slot := NightlySlot(now, loc, w.cfg.Scheduler.NightlyAt)
+		if slot == "" {
+			continue
+		}
+		ids = append(ids, t.ID.String())
+		slots = append(slots, slot)
+		due[t.ID] = t
+		slotOf[t.ID] = slot
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var done []uuid.UUID
+	if err := w.cfg.DB.SelectContext(ctx, &done, `
+		select s.tenant_id from control.schedule_slots s
+		join unnest($1::uuid[], $2::text[]) as d(tenant_id, slot) on d.tenant_id = s.tenant_id and d.slot = s.slot`,
+		pq.Array(ids), pq.Array(slots)); err != nil {
+		return 0, err
+	}
+	for _, id := range done {
+		delete(due, id)
+	}
+	n := 0
+	for id, t := range due {
+		tctx := core.WithActor(core.WithTenant(ctx, t), core.SystemActor)
+		if _, err := w.client.RequestRun(tctx, store.RunRequest{Trigger: store.TriggerSchedule, Slot: slotOf[id]}); err != nil {
+			w.cfg.Log.Error("scheduler: request nightly run", "tenant", t.Slug, "err", err)
+			continue
+		}
+		n++
+	}
+	return n, nil
+}

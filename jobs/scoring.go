@@ -1,0 +1,513 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/core/retention"
+	"github.com/gomato/gomato/tenant/store"
+)
+
+// ScoringConfig tunes scoring runs.
+type ScoringConfig struct {
+	// BatchSize bounds how many customers are read from Postgres at once
+	// (default 10,000).
+	BatchSize int
+	// Unit is the purchase models' time unit (default weeks, the unit of
+	// the published CDNOW figures; the models are scale-free).
+	Unit retention.TimeUnit
+	// MaxAttempts bounds how often one run is started (crashes and
+	// transient errors included) before it is failed (default 5).
+	MaxAttempts int
+}
+
+func (c *ScoringConfig) defaults() {
+	if c.BatchSize <= 0 {
+		c.BatchSize = 10000
+	}
+	if c.Unit <= 0 {
+		c.Unit = retention.Weeks
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+}
+
+// handleScoringRun performs one scoring run. It holds the tenant's scoring
+// lock (a Postgres session lock, released by Postgres if this process
+// dies) for the whole run, so one tenant's runs never overlap; a second
+// delivery of the same task while the first runs is told it is busy and
+// retried; a delivery after the run ended does nothing. A transient error
+// releases the run for asynq's retry; an invalid run, or one that has used
+// its attempts, is failed so that the next request starts afresh.
+func (w *Worker) handleScoringRun(ctx context.Context, t *asynq.Task) error {
+	var p store.RunPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.RunID == uuid.Nil {
+		return fmt.Errorf("scoring:run payload without a run id: %w", asynq.SkipRetry)
+	}
+	tn, err := core.TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
+	lock, ok, err := tryLock(ctx, w.cfg.DB, store.ScoringLockKey(tn.ID))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrBusy
+	}
+	defer lock.release()
+	run, claimed, err := w.store.ClaimRun(ctx, p.RunID)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return fmt.Errorf("scoring run %s: %w", p.RunID, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return nil // already done or failed: a duplicate delivery
+	}
+	if run.Attempts > w.cfg.Scoring.MaxAttempts {
+		err := fmt.Errorf("gave up after %d attempts (last error: %s)", run.Attempts-1, run.Error)
+		if ferr := w.store.FailRun(ctx, run.ID, err); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("scoring run %s: %w: %w", run.ID, err, asynq.SkipRetry)
+	}
+	err = w.score(ctx, tn, run)
+	if err == nil {
+		return nil
+	}
+	// Shutting down: leave the run running; asynq requeues the task.
+	if ctx.Err() != nil {
+		_ = w.store.ReleaseRun(context.WithoutCancel(ctx), run.ID, err)
+		return err
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	code := core.ErrorCode(err)
+	if code == core.CodeInvalid || code == core.CodeNotFound || retried >= maxRetry || run.Attempts >= w.cfg.Scoring.MaxAttempts {
+		if ferr := w.store.FailRun(ctx, run.ID, err); ferr != nil {
+			return ferr
+		}
+		return fmt.Errorf("scoring run %s failed: %w: %w", run.ID, err, asynq.SkipRetry)
+	}
+	if rerr := w.store.ReleaseRun(ctx, run.ID, err); rerr != nil {
+		w.cfg.Log.Error("release scoring run", "run_id", run.ID, "err", rerr)
+	}
+	return err
+}
+
+// customerMeta is what the job keeps of each customer beside the model
+// input: who owns it and what the last run said.
+type customerMeta struct {
+	id          uuid.UUID
+	name        string
+	owner       *uuid.UUID
+	status      string
+	openRescue  bool
+	prev        *store.PrevScore
+	override    *time.Time
+	specialties []string
+}
+
+// score loads the tenant's customers in batches, runs the retention
+// pipeline and writes the scores, alerts and run record in one transaction.
+func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun) error {
+	loc, err := time.LoadLocation(tn.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	eff := *run.EffectiveAt
+	lastLocal := eff.Add(-time.Nanosecond).In(loc)
+	lastDay := time.Date(lastLocal.Year(), lastLocal.Month(), lastLocal.Day(), 0, 0, 0, 0, time.UTC)
+	settings := w.scoringSettings(ctx)
+
+	timings := map[string]int64{}
+	start := time.Now()
+	var custs []retention.CustomerInput
+	var metas []customerMeta
+	err = w.store.LoadScoringInputs(ctx, eff, lastDay, w.cfg.Scoring.BatchSize, func(batch []store.ScoringInput) error {
+		for i := range batch {
+			c := &batch[i]
+			custs = append(custs, modelInput(c, loc))
+			metas = append(metas, customerMeta{id: c.ID, name: c.Name, owner: c.OwnerID, status: c.Status,
+				openRescue: c.OpenRescue, prev: c.Prev, override: c.ForecastOverrideAt, specialties: c.Specialties})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load customers: %w", err)
+	}
+	timings["load"] = time.Since(start).Milliseconds()
+
+	start = time.Now()
+	res, err := retention.Score(retention.TenantInput{Location: loc, Customers: custs},
+		retention.Options{AsOf: eff, Unit: w.cfg.Scoring.Unit, CountFreeOrders: true, Thresholds: settings.thresholds})
+	if err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	custs = nil // the inputs are no longer needed; let them go before the write
+	timings["score"] = time.Since(start).Milliseconds()
+
+	if w.scoreHook != nil {
+		if err := w.scoreHook(ctx, run); err != nil {
+			return err
+		}
+	}
+
+	firstRun, err := w.store.FirstScoringRun(ctx, run.ID)
+	if err != nil {
+		return err
+	}
+	alerts := decideAlerts(res, metas, eff, firstRun, settings, tn.Locale)
+
+	levels, clvs := store.RunLevels{}, make([]int64, 0, len(res.Scores))
+	for _, s := range res.Scores {
+		l := &levels.Low
+		switch s.Level {
+		case retention.RiskMedium:
+			l = &levels.Medium
+		case retention.RiskHigh:
+			l = &levels.High
+		}
+		l.Customers++
+		l.CLV += s.CLV
+		l.RevenueAtRisk += int64(math.Round(s.Risk * float64(s.CLV)))
+		clvs = append(clvs, s.CLV)
+	}
+	start = time.Now()
+	_, err = w.store.CompleteRun(ctx, run.ID, func(write store.ScoreWriter) error {
+		for i := range res.Scores {
+			if err := write(scoreRow(&res.Scores[i], metas[i].id, res.Unit, tn.Currency)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func() []store.Alert { return alerts }, func() store.RunResult {
+		timings["write"] = time.Since(start).Milliseconds()
+		return store.RunResult{Model: modelJSON(res), BacktestAUC: backtestAUC(res), Levels: levels,
+			Timings: timings, VIPCLVThreshold: topDecile(clvs)}
+	})
+	return err
+}
+
+// modelInput turns a loaded customer into the retention pipeline's input.
+func modelInput(c *store.ScoringInput, loc *time.Location) retention.CustomerInput {
+	in := retention.CustomerInput{
+		ID:              retention.CustomerID(c.ID.String()),
+		Status:          retention.Status(c.Status),
+		OverdueInvoices: c.OverdueInvoices,
+		OpenTickets:     c.OpenTickets,
+		Specialties:     c.Specialties,
+		Categories:      c.Categories,
+	}
+	if c.OwnerID != nil {
+		in.Owner = c.OwnerID.String()
+	}
+	in.Transactions = make([]retention.Transaction, len(c.Days))
+	for i, d := range c.Days {
+		in.Transactions[i] = retention.Transaction{At: time.Date(d.Day.Year(), d.Day.Month(), d.Day.Day(), 0, 0, 0, 0, loc), Amount: d.Amount}
+	}
+	if c.Satisfaction > 0 {
+		s := float64(c.Satisfaction)
+		in.Satisfaction = &s
+	}
+	if c.DueInvoices > 0 {
+		p := float64(c.OnTimeInvoices) / float64(c.DueInvoices)
+		in.PaymentPunctuality = &p
+	}
+	for _, k := range c.Contracts {
+		in.Contracts = append(in.Contracts, retention.Contract{Start: k.Start, End: k.End, MonthlyValue: k.MonthlyValue, Type: k.Type, Churned: k.Churned})
+	}
+	return in
+}
+
+// reasonJSON is how a reason is stored and shown.
+type reasonJSON struct {
+	Code   string  `json:"code"`
+	Weight float64 `json:"weight"`
+	TextEN string  `json:"text_en"`
+	TextFA string  `json:"text_fa"`
+}
+
+func reasonsJSON(rs []retention.Reason) json.RawMessage {
+	out := make([]reasonJSON, len(rs))
+	for i, r := range rs {
+		out[i] = reasonJSON{Code: r.Code, Weight: round(r.Weight, 4), TextEN: r.TextEN, TextFA: r.TextFA}
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// scoreRow turns a pipeline score into the row written to scores.
+func scoreRow(s *retention.CustomerScore, id uuid.UUID, unit retention.TimeUnit, currency string) store.ScoreRow {
+	r := store.ScoreRow{
+		CustomerID: id, Model: s.Model, Risk: round(s.Risk, 6), RiskLevel: string(s.Level), Reasons: reasonsJSON(s.Reasons),
+		ForecastAt: s.ForecastAt, CLV: s.CLV, R: s.R, F: s.F, M: s.M, Segment: string(s.Segment),
+	}
+	if s.DaysSinceLast >= 0 {
+		pa, ep, es := round(s.PAlive, 6), round(s.ExpectedPurchases, 6), s.ExpectedSpend
+		r.PAlive, r.ExpectedPurchases, r.ExpectedSpend = &pa, &ep, &es
+	}
+	v := s.ForecastVerdict
+	r.ForecastVerdict, _ = json.Marshal(map[string]any{
+		"horizon_days": v.HorizonDays, "purchases": round(v.Purchases, 4),
+		"spend": core.Money{Amount: v.Spend, Currency: currency}, "risk_level": v.Level,
+		"usual_gap_days": round(s.UsualGapDays, 3), "days_since_last": s.DaysSinceLast,
+	})
+	h := s.Health
+	r.Health = &h
+	hc := s.HealthComponents
+	r.HealthComponents, _ = json.Marshal(map[string]any{
+		"payment": round(hc.Payment, 4), "support": round(hc.Support, 4), "engagement": round(hc.Engagement, 4), "retention": round(hc.Retention, 4),
+		"weights":        map[string]float64{"payment": hc.WPayment, "support": hc.WSupport, "engagement": hc.WEngagement, "retention": hc.WRetention},
+		"health_no_risk": s.HealthNoRisk,
+	})
+	cs := make([]map[string]any, len(s.CrossSell))
+	for i, x := range s.CrossSell {
+		cs[i] = map[string]any{"category": x.Category, "score": round(x.Score, 4), "lift": round(x.Lift, 4), "source": x.Source, "because": x.Because}
+	}
+	r.CrossSell, _ = json.Marshal(cs)
+	return r
+}
+
+// bgJSON describes a BG/NBD-family fit in its unit and in weeks, the unit
+// of the published figures.
+func bgJSON(f retention.BGFit) map[string]any {
+	perWeek := 7 / f.Unit.DaysPer()
+	return map[string]any{
+		"variant": f.Variant.String(), "unit": f.Unit.String(),
+		"r": f.Params.R, "alpha": f.Params.Alpha, "a": f.Params.A, "b": f.Params.B,
+		"weeks":   map[string]float64{"r": f.Params.R, "alpha": f.Params.Alpha / perWeek, "a": f.Params.A, "b": f.Params.B},
+		"log_lik": f.LogLik, "customers": f.N, "distinct": f.Distinct, "iterations": f.Iterations,
+		"se": map[string]float64{"r": nanToZero(f.SE.R), "alpha": nanToZero(f.SE.Alpha), "a": nanToZero(f.SE.A), "b": nanToZero(f.SE.B)},
+	}
+}
+
+// modelJSON records the run's model parameters and fit quality.
+func modelJSON(res retention.Result) json.RawMessage {
+	m := map[string]any{
+		"as_of": res.AsOf, "unit": res.Unit.String(), "horizon_days": res.HorizonDays,
+		"customers": res.Customers, "buyers": res.Buyers, "median_usual_gap": res.MedianUsualGap,
+		"churn_model": res.Chosen,
+	}
+	if res.FitError != "" {
+		m["fit_error"] = res.FitError
+	} else {
+		m["bg_nbd"] = bgJSON(res.BG)
+		m["mbg_nbd"] = bgJSON(res.MBG)
+		m["gamma_gamma"] = map[string]any{"p": res.GG.Params.P, "q": res.GG.Params.Q, "gamma": res.GG.Params.Gamma,
+			"log_lik": res.GG.LogLik, "customers": res.GG.N, "zero_value": res.GG.ZeroValue}
+	}
+	tx := res.Transaction
+	m["transaction_churn"] = map[string]any{"default_weights": tx.Default, "why": tx.Why, "train_cutoff": tx.TrainCutoff,
+		"window_days": tx.WindowDays, "train": tx.NTrain, "lapsed": tx.NLapsed, "backtest_auc": nanToZero(tx.BacktestAUC)}
+	if res.Contract != nil {
+		m["contract_churn"] = map[string]any{"lambda": res.Contract.Lambda, "cv_auc": res.Contract.CVAUC,
+			"cv_log_loss": res.Contract.CVLogLoss, "train": res.Contract.N, "churned": res.Contract.Churned}
+	} else if res.ContractWhy != "" {
+		m["contract_churn_skipped"] = res.ContractWhy
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"error": err.Error()})
+	}
+	return b
+}
+
+func backtestAUC(res retention.Result) *float64 {
+	if res.Contract != nil {
+		v := res.Contract.CVAUC
+		return &v
+	}
+	v := res.Transaction.BacktestAUC
+	if math.IsNaN(v) || res.Transaction.Default {
+		return nil
+	}
+	return &v
+}
+
+// topDecile is the CLV at or above which a customer is in the top tenth
+// by CLV (0 when nobody has a positive CLV).
+func topDecile(clvs []int64) int64 {
+	pos := make([]int64, 0, len(clvs))
+	for _, v := range clvs {
+		if v > 0 {
+			pos = append(pos, v)
+		}
+	}
+	if len(pos) == 0 {
+		return 0
+	}
+	slices.Sort(pos)
+	// The top decile of all customers, not only those with positive CLV.
+	k := len(clvs) - (len(clvs)+9)/10
+	k -= len(clvs) - len(pos)
+	if k < 0 {
+		k = 0
+	}
+	return pos[k]
+}
+
+func round(v float64, digits int) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	p := math.Pow10(digits)
+	return math.Round(v*p) / p
+}
+
+func nanToZero(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// scoringSettings are the tenant settings scoring reads, with defaults.
+type scoringSettings struct {
+	thresholds      retention.RiskThresholds
+	defaultAssignee *uuid.UUID
+}
+
+// scoringSettings reads the tenant's risk thresholds and default
+// assignee from its settings table; anything missing or malformed falls
+// back to the defaults of DESIGN §7.
+func (w *Worker) scoringSettings(ctx context.Context) scoringSettings {
+	s := scoringSettings{thresholds: retention.DefaultRiskThresholds}
+	vals, err := w.store.ScoringSettings(ctx)
+	if err != nil {
+		w.cfg.Log.Warn("scoring settings; using defaults", "err", err)
+		return s
+	}
+	if vals.RiskMedium > 0 && vals.RiskHigh > vals.RiskMedium && vals.RiskHigh < 1 {
+		s.thresholds = retention.RiskThresholds{Medium: vals.RiskMedium, High: vals.RiskHigh}
+	}
+	s.defaultAssignee = vals.DefaultAssignee
+	return s
+}
+
+// decideAlerts applies the alert decision of DESIGN §7 to every customer:
+// on a tenant's first run, the baseline (the 20 most valuable high-risk
+// customers per owner); afterwards, events between the previous run and
+// this one. Customers with an open rescue task, legacy and inactive
+// customers never get one (the decision functions check, and Postgres
+// enforces one open rescue task per customer).
+func decideAlerts(res retention.Result, metas []customerMeta, eff time.Time, firstRun bool, set scoringSettings, locale string) []store.Alert {
+	var out []store.Alert
+	add := func(i int, kind string) {
+		s := &res.Scores[i]
+		m := metas[i]
+		assignee := m.owner
+		if assignee == nil {
+			assignee = set.defaultAssignee
+		}
+		offer := offerFor(s, m.specialties)
+		ob, _ := json.Marshal(offer)
+		title, body := alertText(locale, m.name, kind, s, offer)
+		out = append(out, store.Alert{CustomerID: m.id, Kind: kind, Risk: s.Risk, RiskLevel: string(s.Level),
+			Reasons: reasonsJSON(s.Reasons), Offer: ob, AssigneeID: assignee, Title: title, Body: body,
+			DueAt: eff.Add(48 * time.Hour)})
+	}
+	if firstRun {
+		cands := make([]retention.BaselineCandidate, len(metas))
+		for i, m := range metas {
+			owner := ""
+			if m.owner != nil {
+				owner = m.owner.String()
+			}
+			s := &res.Scores[i]
+			cands[i] = retention.BaselineCandidate{Owner: owner, Status: retention.Status(m.status), AlertOpen: m.openRescue, Level: s.Level, CLV: s.CLV}
+		}
+		for _, i := range retention.BaselineAlerts(cands, retention.BaselineFirstRun) {
+			add(i, "baseline")
+		}
+		return out
+	}
+	for i, m := range metas {
+		s := &res.Scores[i]
+		cur := retention.AlertSnapshot{RunAt: eff, Level: s.Level, PAlive: s.PAlive, ForecastAt: s.ForecastAt, UsualGapDays: s.UsualGapDays}
+		if m.override != nil {
+			cur.ForecastAt = m.override // the user's forecast wins
+		}
+		var prev *retention.AlertSnapshot
+		if m.prev != nil {
+			prev = &retention.AlertSnapshot{RunAt: m.prev.RunAt, Level: retention.RiskLevel(m.prev.Level), PAlive: m.prev.PAlive,
+				ForecastAt: m.prev.ForecastAt, UsualGapDays: m.prev.UsualGapDays}
+		}
+		why := retention.DecideAlert(retention.AlertInput{Status: retention.Status(m.status), AlertOpen: m.openRescue, Previous: prev, Current: cur})
+		if why != retention.AlertNone {
+			add(i, string(why))
+		}
+	}
+	return out
+}
+
+// offer is the suggested offer on a rescue task: the strongest cross-sell
+// suggestion, and the specialties it can be framed around.
+type offer struct {
+	Category    string   `json:"category,omitempty"`
+	Because     string   `json:"because,omitempty"`
+	Source      string   `json:"source,omitempty"`
+	Specialties []string `json:"specialties,omitempty"`
+}
+
+func offerFor(s *retention.CustomerScore, specialties []string) offer {
+	o := offer{Specialties: specialties}
+	if len(s.CrossSell) > 0 {
+		x := s.CrossSell[0]
+		o.Category, o.Because, o.Source = x.Category, x.Because, x.Source
+	}
+	return o
+}
+
+// alertText words a rescue task in the tenant's language.
+func alertText(locale, name, kind string, s *retention.CustomerScore, o offer) (title, body string) {
+	var b strings.Builder
+	if locale == "fa" {
+		title = "نجات مشتری: " + name
+		b.WriteString("دلایل:\n")
+		for _, r := range s.Reasons {
+			b.WriteString("• " + r.TextFA + "\n")
+		}
+		if o.Category != "" {
+			b.WriteString("پیشنهاد: " + o.Category + "\n")
+		}
+		if len(o.Specialties) > 0 {
+			b.WriteString("تخصص‌ها: " + strings.Join(o.Specialties, "، ") + "\n")
+		}
+		return title, b.String()
+	}
+	title = "Rescue " + name
+	switch kind {
+	case "forecast_passed":
+		title += ": expected purchase is overdue"
+	default:
+		title += ": churn risk is high"
+	}
+	b.WriteString("Reasons:\n")
+	for _, r := range s.Reasons {
+		b.WriteString("• " + r.TextEN + "\n")
+	}
+	if o.Category != "" {
+		fmt.Fprintf(&b, "Suggested offer: %s", o.Category)
+		if o.Because != "" {
+			fmt.Fprintf(&b, " (%s)", o.Because)
+		}
+		b.WriteString("\n")
+	}
+	if len(o.Specialties) > 0 {
+		b.WriteString("Specialties: " + strings.Join(o.Specialties, ", ") + "\n")
+	}
+	return title, b.String()
+}
