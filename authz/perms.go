@@ -63,3 +63,37 @@ func (p Permission) String() string { return string(p.Object) + ":" + string(p.A
 
 // IsZero reports whether p names no permission.
 func (p Permission) IsZero() bool { return p.Object == "" && p.Action == "" }
+
+// MarshalText writes p as "object:action".
+func (p Permission) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// Installation-level objects. No tenant role holds them: platform
+// operators hold all of them, agency admins hold tenants and portfolio for
+// their own agencies (the route names the agency).
+const (
+	Agencies  Object = "agencies"  // create and list agencies
+	Tenants   Object = "tenants"   // create and list tenants
+	Portfolio Object = "portfolio" // an agency's aggregates
+	Queue     Object = "queue"     // the job queue dashboard
+)
+
+// Installation reports whether p is about the installation rather than
+// one tenant's data.
+func (p Permission) Installation() bool {
+	switch p.Object {
+	case Agencies, Tenants, Portfolio, Queue:
+		return true
+	}
+	return false
+}
+
+// OperatorHolds reports whether a platform operator holds p without a
+// tenant role: every installation-level permission, and nothing of any
+// tenant's business data.
+func OperatorHolds(p Permission) bool { return p.Installation() }
+
+// AgencyAdminHolds reports whether an agency admin holds p for their own
+// agency.
+func AgencyAdminHolds(p Permission) bool {
+	return p == P(Tenants, Create) || p == P(Tenants, Read) || p == P(Portfolio, Read)
+}

@@ -30,6 +30,8 @@ type Route struct {
 func (s *Server) allRoutes() []Route {
 	var rs []Route
 	rs = append(rs, s.healthRoutes()...)
+	rs = append(rs, s.authRoutes()...)
+	rs = append(rs, s.customerAPIRoutes()...)
 	return rs
 }
 
@@ -37,11 +39,15 @@ func (s *Server) allRoutes() []Route {
 func (s *Server) register(rs []Route) {
 	for _, r := range rs {
 		chain := []fiber.Handler{}
+		// Authenticate before resolving the tenant: an anonymous caller
+		// gets 401 for every tenant route, so cannot probe which exist.
+		if !r.Public {
+			chain = append(chain, s.authenticate)
+		}
 		if r.Tenant {
 			chain = append(chain, s.resolveTenant)
 		}
 		if !r.Public {
-			chain = append(chain, s.authenticate)
 			if r.Tenant {
 				chain = append(chain, s.requireMembership)
 			}

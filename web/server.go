@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/tenant"
 )
 
@@ -23,6 +25,16 @@ type Config struct {
 	// ControlVersion is the control-schema version this binary expects;
 	// /readyz fails until the database is migrated to it.
 	ControlVersion string
+	// TrustedProxies are the proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (GOMATO_TRUSTED_PROXIES); nobody's
+	// when empty.
+	TrustedProxies []netip.Prefix
+	// Login limits the sign-in attempts per account and per client IP;
+	// zero values take the defaults.
+	Login LoginLimits
+	// KeyPrefix prefixes this installation's Redis keys ("gomato:" when
+	// empty); tests use their own.
+	KeyPrefix string
 }
 
 // Deps are the concrete pieces the server works with; cmd/gomato wires them.
@@ -34,6 +46,14 @@ type Deps struct {
 	// Metrics is where HTTP metrics are registered; nil means a private
 	// registry (tests).
 	Metrics prometheus.Registerer
+	// Users is the control-plane store of users, sessions, tokens and
+	// invites; nil means one over DB.
+	Users *tenant.Users
+	// Audit records who did what; nil means one over DB.
+	Audit *tenant.Audit
+	// Authz decides permissions; nil means one over DB that hears no
+	// other replica (the wirer starts its Listen).
+	Authz *authz.Authorizer
 }
 
 // Server is the HTTP server.
@@ -54,6 +74,19 @@ func New(cfg Config, d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
+	if d.Users == nil {
+		d.Users = &tenant.Users{DB: d.DB}
+	}
+	if d.Audit == nil {
+		d.Audit = &tenant.Audit{DB: d.DB}
+	}
+	if d.Authz == nil {
+		d.Authz = authz.New(d.DB, d.Log)
+	}
+	cfg.Login = cfg.Login.withDefaults()
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = "gomato:"
+	}
 	s := &Server{cfg: cfg, deps: d, log: d.Log}
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request buffers: without Immutable a saved param
@@ -64,6 +97,9 @@ func New(cfg Config, d Deps) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		BodyLimit:             64 << 20,
+		// Without the check Fiber believes X-Forwarded-* from anyone.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          prefixStrings(cfg.TrustedProxies),
 	})
 	s.metrics = newHTTPMetrics(d.Metrics)
 	s.app.Use(requestid.New())

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/migrations"
 	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/web"
@@ -35,8 +37,18 @@ func cmdServe(ctx context.Context, args []string, env environ) error {
 	stopMetrics := serveMetrics(a, a.cfg.MetricsAddr, reg)
 	defer stopMetrics()
 
-	srv := web.New(web.Config{BaseDomain: a.cfg.BaseDomain, ControlVersion: tenant.Latest(migrations.Control)},
-		web.Deps{DB: a.db, Registry: a.registry, Redis: rdb, Log: a.log, Metrics: reg})
+	proxies, err := web.ParseTrustedProxies(a.cfg.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("GOMATO_TRUSTED_PROXIES: %w", err)
+	}
+	// Policy changes made by other replicas arrive through LISTEN/NOTIFY.
+	az := authz.New(a.db, a.log)
+	if err := az.Listen(ctx, a.cfg.DatabaseURL); err != nil {
+		return fmt.Errorf("listen for policy changes: %w", err)
+	}
+	srv := web.New(web.Config{BaseDomain: a.cfg.BaseDomain, ControlVersion: tenant.Latest(migrations.Control), TrustedProxies: proxies},
+		web.Deps{DB: a.db, Registry: a.registry, Redis: rdb, Log: a.log, Metrics: reg,
+			Users: &tenant.Users{DB: a.db}, Audit: &tenant.Audit{DB: a.db}, Authz: az})
 	a.log.Info("serving", "addr", a.cfg.Addr)
 	return srv.Listen(ctx, a.cfg.Addr)
 }
