@@ -81,5 +81,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 	}
+	if isUIRequest(c) {
+		return s.uiError(c, status, d)
+	}
 	return c.Status(status).JSON(ErrorBody{Error: d})
 }

@@ -32,6 +32,7 @@ func (s *Server) allRoutes() []Route {
 	rs = append(rs, s.healthRoutes()...)
 	rs = append(rs, s.authRoutes()...)
 	rs = append(rs, s.customerAPIRoutes()...)
+	rs = append(rs, s.uiRoutes()...)
 	return rs
 }
 

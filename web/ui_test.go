@@ -1,0 +1,463 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gomato/gomato/authz"
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant"
+	"github.com/gomato/gomato/tenant/tenanttest"
+	"github.com/gomato/gomato/web/i18n"
+	"github.com/gomato/gomato/web/webtest"
+)
+
+// uiFixture is a tenant with customers, linked records and scores, and a
+// user of every default role.
+type uiFixture struct {
+	h        *webtest.Harness
+	tn       core.Tenant
+	users    map[string]webtest.User
+	high     core.Customer // active, high risk, owned by sales
+	script   core.Customer // named <script>alert(1)</script>
+	bidi     core.Customer // a name with bidi controls
+	other    core.Tenant
+	otherCus core.Customer
+}
+
+const scriptName = "<script>alert(1)</script>"
+
+// bidiName carries a right-to-left override and an isolate that are never
+// closed; shown raw they would reverse everything after them.
+const bidiName = "شرکت \u202eevil.exe\u2067 ltd"
+
+func setLocale(t testing.TB, h *webtest.Harness, u webtest.User, l string) {
+	t.Helper()
+	if _, err := h.Env.DB.Exec(`update control.users set locale = $1 where id = $2`, l, u.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newUIFixture(t testing.TB) *uiFixture {
+	t.Helper()
+	h := webtest.New(t)
+	f := &uiFixture{h: h, users: map[string]webtest.User{}}
+	f.tn = h.Tenant(t, "ui")
+	for _, r := range []string{authz.RoleTenantAdmin, authz.RoleManager, authz.RoleSales, authz.RoleSupport} {
+		f.users[r] = h.User(t, f.tn, r)
+	}
+	ctx := tenanttest.Ctx(f.tn)
+	st := h.Store
+	vip, err := st.CreateGroup(ctx, core.GroupInput{Name: "مشتریان ویژه", IsVIP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := f.users[authz.RoleSales].ID
+	mk := func(name, status string, groups ...uuid.UUID) core.Customer {
+		c, err := st.CreateCustomer(ctx, core.CustomerInput{Name: name, Status: core.CustomerStatus(status), OwnerID: &owner,
+			GroupIDs: groups, Specialties: []string{"نرم‌افزار"}, Billing: &core.Address{City: "تهران", Country: "IR"}})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		return c
+	}
+	f.high = mk("شرکت آلفا", "active", vip.ID)
+	f.script = mk(scriptName, "active")
+	f.bidi = mk(bidiName, "inactive")
+	mk("Legacy Co", "legacy")
+	insertScore(t, h.Env.DB, f.tn, f.high.ID, 0.82, "high", 125000000)
+	insertScore(t, h.Env.DB, f.tn, f.script.ID, 0.12, "low", 5000)
+	body := "called about renewal"
+	kind := "call"
+	if _, err := st.CreateNote(ctx, f.high.ID, core.NoteUpdate{Kind: &kind, Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	f.other = h.Tenant(t, "ui-other")
+	f.otherCus, err = st.CreateCustomer(tenanttest.Ctx(f.other), core.CustomerInput{Name: "Other tenant's customer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// insertScore writes a score row the way a scoring run would.
+func insertScore(t testing.TB, db *sqlx.DB, tn core.Tenant, id uuid.UUID, risk float64, level string, clv int64) {
+	t.Helper()
+	reasons := `[{"code":"recency","weight":1.2,"text_en":"no purchase for 140 days, 3× the usual gap","text_fa":"۱۴۰ روز بدون خرید، ۳ برابر فاصلهٔ معمول"},
+		{"code":"overdue_invoices","weight":0.8,"text_en":"2 overdue invoices","text_fa":"۲ صورتحساب سررسید گذشته"}]`
+	comps := `{"payment":0.5,"support":0.8,"engagement":0.3,"retention":0.18,"w_payment":0.25,"w_support":0.2,"w_engagement":0.25,"w_retention":0.3}`
+	err := tenant.Tx(tenanttest.Ctx(tn), db, func(tx *sqlx.Tx) error {
+		_, err := tx.Exec(`insert into scores (customer_id, run_id, computed_at, model, risk, risk_level, reasons, p_alive,
+			expected_purchases, expected_spend, clv, segment, health, health_components, cross_sell)
+			values ($1, $2, $3, 'test', $4, $5, $6, 0.37, 1.5, 2500000, $7, 'At risk', 42, $8, '["accounting software"]')`,
+			id, core.NewID(), time.Date(2025, 3, 20, 10, 0, 0, 0, time.UTC), risk, level, reasons, clv, comps)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("insert score: %v", err)
+	}
+}
+
+func (f *uiFixture) get(t testing.TB, u webtest.User, path string) *webtest.Resp {
+	t.Helper()
+	return f.h.Do(t, webtest.Req{As: u, Path: path})
+}
+
+func (f *uiFixture) post(t testing.TB, u webtest.User, path string, form url.Values) *webtest.Resp {
+	t.Helper()
+	return f.h.Do(t, webtest.Req{As: u, Method: "POST", Path: path, Body: form.Encode(),
+		Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}})
+}
+
+var missingRE = regexp.MustCompile(regexp.QuoteMeta(i18n.MissingMark) + `[^⟧]*⟧`)
+
+// TestUIPagesRenderForEveryRole opens every page as every role in both
+// languages: pages a role may use render without a missing translation;
+// the others answer 403 with an error page in the user's language.
+func TestUIPagesRenderForEveryRole(t *testing.T) {
+	f := newUIFixture(t)
+	base := "/t/" + f.tn.Slug
+	prof := base + "/customers/" + f.high.ID.String()
+	pages := []struct {
+		path string
+		perm authz.Permission
+	}{
+		{base + "/customers", authz.P(authz.Customers, authz.Read)},
+		{base + "/customers?status=active&risk=high&sort=-risk", authz.P(authz.Scores, authz.Read)},
+		{base + "/customers?q=%D8%A2%D9%84%D9%81%D8%A7&vip=1&status=active", authz.P(authz.Customers, authz.Read)},
+		{base + "/customers/new", authz.P(authz.Customers, authz.Create)},
+		{prof, authz.P(authz.Customers, authz.Read)},
+		{prof + "/edit", authz.P(authz.Customers, authz.Update)},
+	}
+	for _, tab := range []string{"overview", "contacts", "notes", "tickets", "contracts", "proposals", "invoices", "payments", "referrals"} {
+		pages = append(pages, struct {
+			path string
+			perm authz.Permission
+		}{prof + "?tab=" + tab, authz.P(authz.Customers, authz.Read)})
+	}
+	// Expected access from DESIGN §4, written out here.
+	may := map[string]map[authz.Permission]bool{
+		authz.RoleTenantAdmin: {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true},
+		authz.RoleManager:     {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true},
+		authz.RoleSales:       {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true},
+		authz.RoleSupport:     {authz.P(authz.Customers, authz.Read): true},
+	}
+	for role, u := range f.users {
+		for _, lang := range []string{"fa", "en"} {
+			setLocale(t, f.h, u, lang)
+			for _, pg := range pages {
+				resp := f.get(t, u, pg.path)
+				want := http.StatusOK
+				if !may[role][pg.perm] {
+					want = http.StatusForbidden
+				}
+				body := string(resp.Body)
+				if resp.Status != want {
+					t.Errorf("%s/%s GET %s = %d, want %d\n%.400s", role, lang, pg.path, resp.Status, want, body)
+					continue
+				}
+				if m := missingRE.FindString(body); m != "" {
+					t.Errorf("%s/%s GET %s shows missing translation %s", role, lang, pg.path, m)
+				}
+				wantHTML := `<html lang="en" dir="ltr">`
+				if lang == "fa" {
+					wantHTML = `<html lang="fa" dir="rtl">`
+				}
+				if !strings.Contains(body, wantHTML) {
+					t.Errorf("%s/%s GET %s: no %s", role, lang, pg.path, wantHTML)
+				}
+			}
+		}
+	}
+}
+
+// TestUINavigationFollowsRoles: nobody sees a menu item they cannot use.
+func TestUINavigationFollowsRoles(t *testing.T) {
+	f := newUIFixture(t)
+	path := "/t/" + f.tn.Slug + "/customers"
+	for role, u := range f.users {
+		body := string(f.get(t, u, path).Body)
+		if !strings.Contains(body, `data-nav="customers"`) {
+			t.Errorf("%s: no customers item in the navigation", role)
+		}
+		if strings.Contains(body, `data-nav="settings"`) != (role == authz.RoleTenantAdmin) && strings.Contains(body, "/settings") {
+			t.Errorf("%s: settings item shown = %v", role, strings.Contains(body, `data-nav="settings"`))
+		}
+		for _, item := range []string{"export-csv", "new-customer", "f-risk"} {
+			wantShown := map[string]map[string]bool{
+				"export-csv":   {authz.RoleTenantAdmin: true, authz.RoleManager: true, authz.RoleSales: true},
+				"new-customer": {authz.RoleManager: true, authz.RoleSales: true},
+				"f-risk":       {authz.RoleTenantAdmin: true, authz.RoleManager: true, authz.RoleSales: true},
+			}[item][role]
+			if got := strings.Contains(body, `id="`+item+`"`); got != wantShown {
+				t.Errorf("%s: %s shown = %v, want %v", role, item, got, wantShown)
+			}
+		}
+	}
+}
+
+// TestUIEscaping: a customer named like a script and one with bidi
+// controls are shown as text, isolated, in the list and on the profile.
+func TestUIEscaping(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.users[authz.RoleSales]
+	for _, path := range []string{"/t/" + f.tn.Slug + "/customers", "/t/" + f.tn.Slug + "/customers/" + f.script.ID.String()} {
+		body := string(f.get(t, u, path).Body)
+		if strings.Contains(body, scriptName) {
+			t.Errorf("GET %s contains the raw script tag", path)
+		}
+		if !strings.Contains(body, "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;</bdi>") {
+			t.Errorf("GET %s does not show the escaped name inside <bdi>", path)
+		}
+	}
+	body := string(f.get(t, u, "/t/"+f.tn.Slug+"/customers?status=inactive").Body)
+	if !strings.Contains(body, "<bdi>"+bidiName+"</bdi>") {
+		t.Errorf("the bidi name is not isolated in <bdi>")
+	}
+}
+
+// TestUISupportSeesHealthWithoutRisk: support's retention card has no
+// risk, reasons, CLV or forecast, but shows health without its risk
+// component; sales sees all of it.
+func TestUISupportSeesHealthWithoutRisk(t *testing.T) {
+	f := newUIFixture(t)
+	path := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
+	setLocale(t, f.h, f.users[authz.RoleSupport], "en")
+	setLocale(t, f.h, f.users[authz.RoleSales], "en")
+	support := string(f.get(t, f.users[authz.RoleSupport], path).Body)
+	for _, absent := range []string{`id="risk"`, `id="clv"`, `id="risk-reasons"`, "no purchase for 140 days", `id="forecast"`, `data-component="retention"`, `id="p-alive"`} {
+		if strings.Contains(support, absent) {
+			t.Errorf("support's profile contains %s", absent)
+		}
+	}
+	if !strings.Contains(support, `id="health-score"`) {
+		t.Fatal("support's profile shows no health")
+	}
+	// Without risk: (0.25·0.5 + 0.2·0.8 + 0.25·0.3) / 0.7 = 0.5143 → 51.
+	if !strings.Contains(support, `id="health-score">51<`) {
+		t.Errorf("support's health is not the risk-free 51: %s", between(support, `id="health-score"`, 40))
+	}
+	sales := string(f.get(t, f.users[authz.RoleSales], path).Body)
+	for _, present := range []string{`id="risk"`, `id="clv"`, "no purchase for 140 days, 3× the usual gap", "2 overdue invoices",
+		`id="health-score">42<`, `data-component="retention"`, "USD 1,250,000.00", "37%"} {
+		if !strings.Contains(sales, present) {
+			t.Errorf("sales' profile lacks %s", present)
+		}
+	}
+}
+
+func between(s, marker string, n int) string {
+	i := strings.Index(s, marker)
+	if i < 0 {
+		return "(absent)"
+	}
+	if i+n > len(s) {
+		return s[i:]
+	}
+	return s[i : i+n]
+}
+
+// TestUIPersianProfile: a Persian user gets RTL, Persian digits, Jalali
+// dates and reasons in Persian.
+func TestUIPersianProfile(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.users[authz.RoleSales]
+	setLocale(t, f.h, u, "fa")
+	body := string(f.get(t, u, "/t/"+f.tn.Slug+"/customers/"+f.high.ID.String()).Body)
+	for _, want := range []string{`<html lang="fa" dir="rtl">`, "۱۴۰ روز بدون خرید", "۱۴۰۳/۱۲/۳۰", "۳۷٪", "۸۲٪"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Persian profile lacks %q", want)
+		}
+	}
+}
+
+// TestUICrossTenant: another tenant's pages and customers are 404 pages.
+func TestUICrossTenant(t *testing.T) {
+	f := newUIFixture(t)
+	u := f.users[authz.RoleManager]
+	for _, path := range []string{
+		"/t/" + f.other.Slug + "/customers",
+		"/t/" + f.tn.Slug + "/customers/" + f.otherCus.ID.String(),
+		"/t/" + f.tn.Slug + "/customers/" + f.otherCus.ID.String() + "/edit",
+	} {
+		resp := f.get(t, u, path)
+		if resp.Status != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, resp.Status)
+		}
+		if !strings.Contains(string(resp.Body), "<html") {
+			t.Errorf("GET %s: not an HTML error page", path)
+		}
+	}
+	resp := f.post(t, u, "/t/"+f.tn.Slug+"/customers/"+f.otherCus.ID.String()+"/notes", url.Values{"body": {"x"}})
+	if resp.Status != http.StatusNotFound {
+		t.Errorf("note on another tenant's customer = %d, want 404", resp.Status)
+	}
+}
+
+// TestUIForms: creating a task, a note, a ticket and a contact, with
+// inline messages in the user's language when a field is wrong.
+func TestUIForms(t *testing.T) {
+	f := newUIFixture(t)
+	sales := f.users[authz.RoleSales]
+	setLocale(t, f.h, sales, "fa")
+	base := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
+	resp := f.post(t, sales, base+"/tasks", url.Values{"title": {""}, "due_at": {"۱۴۰۴/۱۳/۴۰"}})
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty task = %d, want 422", resp.Status)
+	}
+	body := string(resp.Body)
+	for _, want := range []string{"الزامی است.", "تاریخ را وارد کنید"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("task form errors lack %q", want)
+		}
+	}
+	resp = f.post(t, sales, base+"/tasks", url.Values{"title": {"Call about renewal"}, "due_at": {"۱۴۰۴/۰۱/۱۵"}})
+	if resp.Status != http.StatusSeeOther {
+		t.Fatalf("task = %d %s, want 303", resp.Status, resp.Body)
+	}
+	body = string(f.get(t, sales, base+"?tab=notes").Body)
+	if !strings.Contains(body, "Call about renewal") || !strings.Contains(body, "۱۴۰۴/۰۱/۱۵") {
+		t.Errorf("the new task with its Jalali due date is not listed")
+	}
+	if resp := f.post(t, sales, base+"/notes", url.Values{"kind": {"note"}, "body": {"یادداشت تازه"}}); resp.Status != http.StatusSeeOther {
+		t.Errorf("note = %d %s", resp.Status, resp.Body)
+	}
+	if resp := f.post(t, sales, base+"/tickets", url.Values{"subject": {"x"}}); resp.Status != http.StatusForbidden {
+		t.Errorf("sales opening a ticket = %d, want 403 (tickets: read only)", resp.Status)
+	}
+	support := f.users[authz.RoleSupport]
+	if resp := f.post(t, support, base+"/tickets", url.Values{"subject": {"Printer broken"}, "priority": {"high"}}); resp.Status != http.StatusSeeOther {
+		t.Errorf("support ticket = %d %s", resp.Status, resp.Body)
+	}
+	resp = f.post(t, sales, base+"/contacts", url.Values{"first_name": {"Sara"}, "email": {"not-an-email"}})
+	if resp.Status != http.StatusUnprocessableEntity || !strings.Contains(string(resp.Body), "نشانی ایمیل معتبر نیست.") {
+		t.Errorf("bad contact = %d, want 422 with the Persian email message", resp.Status)
+	}
+	if resp := f.post(t, sales, base+"/contacts", url.Values{"first_name": {"Sara"}, "phone": {"۰۹۱۲ ۱۲۳ ۴۵۶۷"}}); resp.Status != http.StatusSeeOther {
+		t.Errorf("contact = %d %s", resp.Status, resp.Body)
+	}
+}
+
+// TestUICustomerForm: create with Persian digits, edit, and inline errors.
+func TestUICustomerForm(t *testing.T) {
+	f := newUIFixture(t)
+	sales := f.users[authz.RoleSales]
+	setLocale(t, f.h, sales, "en")
+	path := "/t/" + f.tn.Slug + "/customers"
+	resp := f.post(t, sales, path, url.Values{"name": {""}, "email": {"bad"}, "value_added_deals": {"x"}, "billing_country": {"Iran"}})
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad customer = %d", resp.Status)
+	}
+	body := string(resp.Body)
+	for _, want := range []string{"Enter a whole number.", `id="err-value_added_deals"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("customer form lacks %q", want)
+		}
+	}
+	resp = f.post(t, sales, path, url.Values{"name": {""}, "email": {"bad"}, "billing_country": {"Iran"}})
+	body = string(resp.Body)
+	for _, want := range []string{`id="err-name"`, `id="err-email"`, `id="err-billing_country"`, "Required."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("customer form lacks %q", want)
+		}
+	}
+	resp = f.post(t, sales, path, url.Values{"name": {"New Co"}, "status": {"active"}, "value_added_deals": {"۱۲"}})
+	if resp.Status != http.StatusSeeOther {
+		t.Fatalf("create = %d %s", resp.Status, resp.Body)
+	}
+	loc := resp.Header.Get("Location")
+	body = string(f.get(t, sales, loc).Body)
+	if !strings.Contains(body, `id="value-added-deals">12<`) {
+		t.Errorf("value-added deals typed as ۱۲ is not 12: %s", between(body, "value-added-deals", 40))
+	}
+}
+
+// TestUILogin: the sign-in form needs its CSRF token, signs in, and shows
+// the rate limit in the user's language.
+func TestUILogin(t *testing.T) {
+	h := webtest.NewWith(t, webtest.Options{})
+	u := h.UserWithPassword(t, "correct horse battery staple")
+	app := h.Server.App()
+	get := httptest.NewRequest("GET", "/login?lang=fa", nil)
+	resp, err := app.Test(get, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(page), `dir="rtl"`) {
+		t.Errorf("login?lang=fa is not RTL")
+	}
+	var csrfCookie *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "gomato_login_csrf" {
+			csrfCookie = c
+		}
+	}
+	if csrfCookie == nil {
+		t.Fatal("no login CSRF cookie")
+	}
+	post := func(form url.Values, withCookie bool) *http.Response {
+		r := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Accept-Language", "fa")
+		if withCookie {
+			r.AddCookie(csrfCookie)
+		}
+		resp, err := app.Test(r, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	good := url.Values{"email": {u.Email}, "password": {"correct horse battery staple"}, "csrf_token": {csrfCookie.Value}}
+	if r := post(good, false); r.StatusCode != http.StatusForbidden {
+		t.Errorf("login without the CSRF cookie = %d, want 403", r.StatusCode)
+	}
+	r := post(good, true)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login = %d, want 303", r.StatusCode)
+	}
+	signedIn := false
+	for _, c := range r.Cookies() {
+		if c.Name == "gomato_session" && c.Value != "" && c.HttpOnly {
+			signedIn = true
+		}
+	}
+	if !signedIn {
+		t.Error("no HttpOnly session cookie after signing in")
+	}
+	bad := url.Values{"email": {u.Email}, "password": {"wrong"}, "csrf_token": {csrfCookie.Value}}
+	var last *http.Response
+	for i := 0; i < 30; i++ {
+		last = post(bad, true)
+		if last.StatusCode == http.StatusTooManyRequests {
+			break
+		}
+		if last.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password = %d, want 401", last.StatusCode)
+		}
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("30 wrong passwords never rate limited")
+	}
+	b, _ := io.ReadAll(last.Body)
+	if !strings.Contains(string(b), "تلاش‌های ورود بیش از حد مجاز بود") || last.Header.Get("Retry-After") == "" {
+		t.Errorf("rate-limited page lacks the Persian message or Retry-After")
+	}
+}
+
+var _ = context.Background
+var _ = json.Marshal
+var _ = fmt.Sprint
