@@ -11,8 +11,8 @@ CREATE TABLE scoring_runs (
     trigger          text NOT NULL CHECK (trigger IN ('api', 'cli', 'schedule', 'import', 'demo')),
     -- Periodic slot (nightly:YYYY-MM-DD in the tenant's time zone), if any.
     slot             text,
-    -- Score as of the start of this day (tenant time zone), using only
-    -- data before it; null means as of the moment the run starts.
+    -- Score as of the end of this day (tenant time zone), using only data
+    -- on or before it; null means as of the moment the run starts.
     as_of            date,
     -- The instant the run's data stops (set when the run starts).
     effective_at     timestamptz,

@@ -113,7 +113,8 @@ func (d RunDate) Start(loc *time.Location) time.Time {
 // RunRequest asks for a scoring run.
 type RunRequest struct {
 	Trigger string
-	// AsOf scores as of the start of that day, with data before it only.
+	// AsOf scores as of the end of that day (tenant time zone): data on or
+	// before it, nothing after.
 	AsOf *RunDate
 	// RequestedBy is the user who asked, if any.
 	RequestedBy *uuid.UUID
@@ -361,7 +362,9 @@ func (s *Store) ClaimRun(ctx context.Context, id uuid.UUID) (r ScoringRun, claim
 		if cur.EffectiveAt != nil {
 			eff = *cur.EffectiveAt
 		} else if cur.AsOf != nil {
-			eff = cur.AsOf.Start(loc)
+			// As of a day means with that whole day's data: the cut-off is
+			// the start of the next day in the tenant's time zone.
+			eff = cur.AsOf.Start(loc).AddDate(0, 0, 1)
 		}
 		if _, err := tx.ExecContext(ctx, `update scoring_runs set status = 'running', started_at = now(), attempts = attempts + 1,
 			effective_at = $2, currency = $3 where id = $1`, id, eff, t.Currency); err != nil {

@@ -159,11 +159,12 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 				low_customers = $5, medium_customers = $6, high_customers = $7,
 				low_clv = $8, medium_clv = $9, high_clv = $10,
 				low_revenue_at_risk = $11, medium_revenue_at_risk = $12, high_revenue_at_risk = $13,
-				clv_total = $8 + $9 + $10, revenue_at_risk = $11 + $12 + $13,
+				clv_total = $16, revenue_at_risk = $17,
 				alerts_created = $14, timings = $15
 			where id = $1`, runID, n, jsonOr(result.Model, "{}"), result.BacktestAUC,
 			l.Low.Customers, l.Medium.Customers, l.High.Customers, l.Low.CLV, l.Medium.CLV, l.High.CLV,
-			l.Low.RevenueAtRisk, l.Medium.RevenueAtRisk, l.High.RevenueAtRisk, created, tim); err != nil {
+			l.Low.RevenueAtRisk, l.Medium.RevenueAtRisk, l.High.RevenueAtRisk, created, tim,
+			l.Low.CLV+l.Medium.CLV+l.High.CLV, l.Low.RevenueAtRisk+l.Medium.RevenueAtRisk+l.High.RevenueAtRisk); err != nil {
 			return err
 		}
 		if err := outboxClose(ctx, tx, TaskScoringRun, runID); err != nil {

@@ -1,0 +1,153 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/jobs"
+	"github.com/gomato/gomato/tenant/store"
+	"github.com/gomato/gomato/tenant/tenanttest"
+)
+
+// Published BG/NBD parameters for the CDNOW 1/10 sample, weekly units,
+// calibration through 1997-09-30 (DESIGN §7; Fader, Hardie & Lee 2005).
+var publishedBG = map[string]float64{"r": 0.2425945, "alpha": 4.413603, "a": 0.792922, "b": 2.425907}
+
+func TestScoringCDNOWAsOfMatchesPublishedFit(t *testing.T) {
+	flushRedis(t)
+	env := tenanttest.New(t)
+	tn := env.Tenant(t, "cdnow")
+	ids := loadCDNOW(t, env.DB, tn, nil)
+	if len(ids) != 2357 {
+		t.Fatalf("loaded %d customers, want 2357", len(ids))
+	}
+	startWorker(t, env, nil)
+	c := newClient(t, env)
+	ctx := tenanttest.Ctx(tn)
+	asOf, _ := store.ParseRunDate("1997-09-30")
+	run, err := c.RequestRun(ctx, store.RunRequest{Trigger: store.TriggerCLI, AsOf: &asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	run, err = c.WaitRun(wctx, run.ID, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != store.RunDone {
+		t.Fatalf("run %s: %s (%s)", run.ID, run.Status, run.Error)
+	}
+	if run.CustomersScored != 2357 {
+		t.Errorf("customers scored = %d, want 2357", run.CustomersScored)
+	}
+	if n := count(t, env.DB, tn, `select count(*) from scores where run_id = $1`, run.ID); n != 2357 {
+		t.Errorf("scores of the run = %d, want one for each of the 2357 customers", n)
+	}
+	if run.EffectiveAt == nil || !run.EffectiveAt.Equal(time.Date(1997, 10, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("effective at = %v, want the end of 1997-09-30 (UTC tenant)", run.EffectiveAt)
+	}
+	var model struct {
+		BG struct {
+			Weeks  map[string]float64 `json:"weeks"`
+			LogLik float64            `json:"log_lik"`
+		} `json:"bg_nbd"`
+	}
+	if err := json.Unmarshal(run.Model, &model); err != nil {
+		t.Fatalf("model %s: %v", run.Model, err)
+	}
+	for k, want := range publishedBG {
+		got := model.BG.Weeks[k]
+		if rel := math.Abs(got-want) / want; rel > 1e-3 {
+			t.Errorf("BG/NBD %s = %.7g, want %.7g within 0.1%% (rel err %.2g)", k, got, want, rel)
+		}
+	}
+	if math.Abs(model.BG.LogLik-(-9582.429)) > 0.05 {
+		t.Errorf("BG/NBD log-likelihood = %.4f, want -9582.429", model.BG.LogLik)
+	}
+	// Levels add up; the totals are recorded.
+	l := run.Levels
+	if l.Low.Customers+l.Medium.Customers+l.High.Customers != 2357 {
+		t.Errorf("level counts %+v do not add up to 2357", l)
+	}
+	if run.CLVTotal != l.Low.CLV+l.Medium.CLV+l.High.CLV || run.CLVTotal <= 0 {
+		t.Errorf("CLV total %d vs levels %+v", run.CLVTotal, l)
+	}
+	// Customer 1 of the sample: x=2 repeat purchases, so the model has
+	// something to say; its score carries reasons and a forecast verdict.
+	var reasons, verdict []byte
+	if err := env.DB.QueryRow(`select reasons, forecast_verdict from `+tn.Schema+`.scores where customer_id = $1`, ids[1]).Scan(&reasons, &verdict); err != nil {
+		t.Fatal(err)
+	}
+	var rs []map[string]any
+	if err := json.Unmarshal(reasons, &rs); err != nil || len(rs) == 0 || rs[0]["text_en"] == "" {
+		t.Errorf("customer 1 reasons = %s", reasons)
+	}
+	t.Logf("run: %d ms total timings %s; levels %+v", run.FinishedAt.Sub(*run.StartedAt).Milliseconds(), run.Timings, l)
+}
+
+func TestFiveRequestsMakeOneRunAndAFailedRunDoesNotBlock(t *testing.T) {
+	flushRedis(t)
+	env := tenanttest.New(t)
+	tn := env.Tenant(t, "clicks")
+	loadCDNOW(t, env.DB, tn, nil)
+	fail := make(chan bool, 10)
+	w := startWorker(t, env, nil)
+	jobs.SetScoreHook(w, func(ctx context.Context, run store.ScoringRun) error {
+		select {
+		case <-fail:
+			return core.Invalid(map[string]string{"invoices": "cannot be scored"})
+		default:
+			return nil
+		}
+	})
+	c := newClient(t, env)
+	ctx := tenanttest.Ctx(tn)
+	var runs []store.ScoringRun
+	for range 5 {
+		r, err := c.RequestRun(ctx, store.RunRequest{Trigger: store.TriggerAPI, Delay: jobs.APIDebounce})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r)
+		time.Sleep(150 * time.Millisecond)
+	}
+	for _, r := range runs[1:] {
+		if r.ID != runs[0].ID {
+			t.Fatalf("requests made runs %s and %s, want one", runs[0].ID, r.ID)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	done, err := c.WaitRun(wctx, runs[0].ID, 100*time.Millisecond)
+	if err != nil || done.Status != store.RunDone {
+		t.Fatalf("run = %+v, %v", done, err)
+	}
+	if n := count(t, env.DB, tn, `select count(*) from scoring_runs`); n != 1 {
+		t.Errorf("runs = %d, want 1", n)
+	}
+
+	// A run that fails ends failed at once, and the next request starts a
+	// new run straight away.
+	fail <- true
+	bad, err := c.RequestRun(ctx, store.RunRequest{Trigger: store.TriggerAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err = c.WaitRun(wctx, bad.ID, 100*time.Millisecond)
+	if err != nil || bad.Status != store.RunFailed || bad.Error == "" {
+		t.Fatalf("failing run = %+v, %v; want failed with an error", bad, err)
+	}
+	next, err := c.RequestRun(ctx, store.RunRequest{Trigger: store.TriggerAPI})
+	if err != nil || next.ID == bad.ID {
+		t.Fatalf("request after the failure = %+v, %v; want a new run", next, err)
+	}
+	next, err = c.WaitRun(wctx, next.ID, 100*time.Millisecond)
+	if err != nil || next.Status != store.RunDone {
+		t.Fatalf("run after the failure = %+v, %v", next, err)
+	}
+}
