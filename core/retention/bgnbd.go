@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/mathext"
@@ -56,7 +55,8 @@ type BGFit struct {
 	Params  BGParams
 	// SE are the standard errors of R, Alpha, A, B from the inverse of the
 	// observed information (the Hessian of −LL at the optimum). NaN when
-	// the Hessian is not positive definite.
+	// the Hessian is not positive definite; zero when not computed (Score
+	// skips them: call FitBG for them).
 	SE BGParams
 	// LogLik is the maximised log-likelihood.
 	LogLik float64
@@ -79,33 +79,17 @@ type histGroup struct {
 	w     float64
 }
 
-// groupHistories collapses identical histories.
+// groupHistories collapses identical histories, in order of first
+// appearance (a hash map, not a sort: grouping is on the scoring path).
 func groupHistories(h []History) []histGroup {
-	s := slices.Clone(h)
-	slices.SortFunc(s, func(a, b History) int {
-		if a.X != b.X {
-			return a.X - b.X
-		}
-		if a.Tx != b.Tx {
-			if a.Tx < b.Tx {
-				return -1
-			}
-			return 1
-		}
-		if a.T < b.T {
-			return -1
-		}
-		if a.T > b.T {
-			return 1
-		}
-		return 0
-	})
-	var g []histGroup
-	for _, v := range s {
-		if n := len(g); n > 0 && g[n-1].x == v.X && g[n-1].tx == v.Tx && g[n-1].T == v.T {
-			g[n-1].w++
+	index := make(map[History]int32, len(h)/2)
+	g := make([]histGroup, 0, len(h)/2)
+	for _, v := range h {
+		if i, ok := index[v]; ok {
+			g[i].w++
 			continue
 		}
+		index[v] = int32(len(g))
 		g = append(g, histGroup{x: v.X, tx: v.Tx, T: v.T, w: 1})
 	}
 	return g
@@ -117,34 +101,63 @@ func groupHistories(h []History) []histGroup {
 type bgObjective struct {
 	variant Variant
 	groups  []histGroup
-	xs      []int // distinct x in ascending order
+	xs      []int // distinct x, in order of first appearance
 	xIndex  []int // per group, index into xs
+	// Summaries built from calendar days take few distinct t_x and T
+	// values, so log(α + t) is computed once per distinct value per
+	// evaluation, not once per group.
+	tVals       []float64
+	txIdx, TIdx []int32
+	logAT       []float64 // log(α + tVals[k]), refilled per evaluation
+	lgBden      []float64 // per distinct x: log(b + x − 1 + shift)
 	// per-distinct-x caches, refilled on every evaluation
-	lgX, dgRX, dgABX []float64
-	lgB, dgBX        []float64
+	lgX, dgRX, dgABX  []float64
+	lgB, dgBX         []float64
+	tgRX, tgABX, tgBX []float64
 }
 
 func newBGObjective(v Variant, groups []histGroup) *bgObjective {
 	o := &bgObjective{variant: v, groups: groups, xIndex: make([]int, len(groups))}
+	xi := map[int]int{}
 	for i, g := range groups {
-		if n := len(o.xs); n == 0 || o.xs[n-1] != g.x {
+		k, ok := xi[g.x]
+		if !ok {
+			k = len(o.xs)
+			xi[g.x] = k
 			o.xs = append(o.xs, g.x)
 		}
-		o.xIndex[i] = len(o.xs) - 1
+		o.xIndex[i] = k
 	}
 	k := len(o.xs)
 	o.lgX, o.dgRX, o.dgABX = make([]float64, k), make([]float64, k), make([]float64, k)
 	o.lgB, o.dgBX = make([]float64, k), make([]float64, k)
+	o.lgBden = make([]float64, k)
+	o.tgRX, o.tgABX, o.tgBX = make([]float64, k), make([]float64, k), make([]float64, k)
+	idx := map[float64]int32{}
+	at := func(v float64) int32 {
+		if i, ok := idx[v]; ok {
+			return i
+		}
+		i := int32(len(o.tVals))
+		idx[v] = i
+		o.tVals = append(o.tVals, v)
+		return i
+	}
+	o.txIdx, o.TIdx = make([]int32, len(groups)), make([]int32, len(groups))
+	for i, g := range groups {
+		o.txIdx[i], o.TIdx[i] = at(g.tx), at(g.T)
+	}
+	o.logAT = make([]float64, len(o.tVals))
 	return o
 }
 
-// eval returns LL and fills grad (d LL / d(r, α, a, b)) when grad != nil.
-func (o *bgObjective) eval(p BGParams, grad []float64) float64 {
+// eval returns LL and fills grad (d LL / d(r, α, a, b)) when grad != nil
+// and the Hessian of LL when hess != nil (which needs grad).
+func (o *bgObjective) eval(p BGParams, grad []float64, hess *[4][4]float64) float64 {
 	r, al, a, b := p.R, p.Alpha, p.A, p.B
 	lgr, _ := math.Lgamma(r)
 	lgab, _ := math.Lgamma(a + b)
 	lgb, _ := math.Lgamma(b)
-	dgr, dgab, dgb := mathext.Digamma(r), mathext.Digamma(a+b), mathext.Digamma(b)
 	// shift is 0 for BG/NBD and 1 for MBG/NBD: the beta terms use b+x
 	// (BG) or b+x+1 (MBG).
 	shift := 0.0
@@ -152,6 +165,14 @@ func (o *bgObjective) eval(p BGParams, grad []float64) float64 {
 		shift = 1
 	}
 	wantGrad := grad != nil
+	wantHess := hess != nil && wantGrad
+	var dgr, dgab, dgb, tgr, tgab, tgb float64
+	if wantGrad {
+		dgr, dgab, dgb = mathext.Digamma(r), mathext.Digamma(a+b), mathext.Digamma(b)
+	}
+	if wantHess {
+		tgr, tgab, tgb = trigamma(r), trigamma(a+b), trigamma(b)
+	}
 	for i, x := range o.xs {
 		fx := float64(x)
 		l1, _ := math.Lgamma(r + fx)
@@ -165,14 +186,28 @@ func (o *bgObjective) eval(p BGParams, grad []float64) float64 {
 			o.dgABX[i] = dgab - dg3
 			o.dgBX[i] = dgab + mathext.Digamma(b+fx+shift) - dgb - dg3
 		}
+		if wantHess {
+			o.tgRX[i] = trigamma(r+fx) - tgr
+			tg3 := trigamma(a + b + fx + shift)
+			o.tgABX[i] = tgab - tg3
+			o.tgBX[i] = tgab + trigamma(b+fx+shift) - tgb - tg3
+		}
+		if bd := b + fx - 1 + shift; bd > 0 {
+			o.lgBden[i] = math.Log(bd)
+		}
+	}
+	for k, v := range o.tVals {
+		o.logAT[k] = math.Log(al + v)
 	}
 	lal, la := math.Log(al), math.Log(a)
 	var ll, gr, gal, ga, gb float64
+	var h [4][4]float64 // upper triangle
+	var wsum float64
 	for gi, g := range o.groups {
 		xi := o.xIndex[gi]
 		fx := float64(g.x)
 		rx := r + fx
-		lT := math.Log(al + g.T)
+		lT := o.logAT[o.TIdx[gi]]
 		a3 := -rx * lT
 		base := o.lgX[xi] + r*lal + o.lgB[xi]
 		var l, w4 float64
@@ -180,8 +215,8 @@ func (o *bgObjective) eval(p BGParams, grad []float64) float64 {
 		has4 := g.x > 0 || o.variant == MBGNBD
 		if has4 {
 			bden = b + fx - 1 + shift
-			lt = math.Log(al + g.tx)
-			a4 := la - math.Log(bden) - rx*lt
+			lt = o.logAT[o.txIdx[gi]]
+			a4 := la - o.lgBden[xi] - rx*lt
 			// log-sum-exp of A3 and A4
 			if a3 > a4 {
 				e := math.Exp(a4 - a3)
@@ -200,32 +235,93 @@ func (o *bgObjective) eval(p BGParams, grad []float64) float64 {
 			continue
 		}
 		w3 := 1 - w4
-		dr := o.dgRX[xi] + lal - w3*lT
-		dal := r/al - w3*rx/(al+g.T)
+		iT := 1 / (al + g.T)
+		d3r, d3a := -lT, -rx*iT
+		dr := o.dgRX[xi] + lal + w3*d3r
+		dal := r/al + w3*d3a
 		da := o.dgABX[xi]
 		db := o.dgBX[xi]
+		var d4r, d4al, d4a, d4b, it float64
 		if has4 {
-			dr -= w4 * lt
-			dal -= w4 * rx / (al + g.tx)
-			da += w4 / a
-			db -= w4 / bden
+			it = 1 / (al + g.tx)
+			d4r, d4al, d4a, d4b = -lt, -rx*it, 1/a, -1/bden
+			dr += w4 * d4r
+			dal += w4 * d4al
+			da += w4 * d4a
+			db += w4 * d4b
 		}
 		gr += g.w * dr
 		gal += g.w * dal
 		ga += g.w * da
 		gb += g.w * db
+		if !wantHess {
+			continue
+		}
+		w := g.w
+		wsum += w
+		// per-x parts of A1 and A2
+		h[0][0] += w * o.tgRX[xi]
+		h[2][2] += w * o.tgABX[xi]
+		h[2][3] += w * o.tgABX[xi]
+		h[3][3] += w * o.tgBX[xi]
+		// ∇²L = w3 ∇²A3 + w4 ∇²A4 + w3 w4 (∇A3 − ∇A4)(∇A3 − ∇A4)ᵀ
+		h[0][1] += w * w3 * -iT
+		h[1][1] += w * w3 * rx * iT * iT
+		if has4 {
+			h[0][1] += w * w4 * -it
+			h[1][1] += w * w4 * rx * it * it
+			h[2][2] += w * w4 * -(1 / (a * a))
+			h[3][3] += w * w4 / (bden * bden)
+			c := w * w3 * w4
+			d := [4]float64{d3r - d4r, d3a - d4al, -d4a, -d4b}
+			for i := 0; i < 4; i++ {
+				for j := i; j < 4; j++ {
+					h[i][j] += c * d[i] * d[j]
+				}
+			}
+		}
 	}
 	if wantGrad {
 		grad[0], grad[1], grad[2], grad[3] = gr, gal, ga, gb
 	}
+	if wantHess {
+		// r·log α in A1
+		h[0][1] += wsum / al
+		h[1][1] -= wsum * r / (al * al)
+		for i := 0; i < 4; i++ {
+			for j := i; j < 4; j++ {
+				hess[i][j], hess[j][i] = h[i][j], h[i][j]
+			}
+		}
+	}
 	return ll
 }
 
+// trigamma is ψ₁(x) for x > 0: the recurrence ψ₁(x) = ψ₁(x+1) + 1/x² up
+// to x ≥ 6, then the asymptotic series (error < 1e-12 there).
+func trigamma(x float64) float64 {
+	var r float64
+	for x < 6 {
+		r += 1 / (x * x)
+		x++
+	}
+	ix := 1 / x
+	ix2 := ix * ix
+	return r + ix + ix2/2 + ix*ix2*(1.0/6-ix2*(1.0/30-ix2*(1.0/42-ix2/30)))
+}
+
 // FitBG fits a BG/NBD-family model to histories in unit by maximum
-// likelihood. The optimiser (BFGS on log-parameters, so every parameter
-// stays positive) starts from r = α = a = b = 1 — generic values, never a
-// published answer — scaled so that α matches the unit of the data.
+// likelihood. The optimiser (damped Newton with the analytic Hessian, on
+// log-parameters so every parameter stays positive) starts from
+// r = a = b = 1 and α = mean T / 10 — generic values, never a published
+// answer.
 func FitBG(v Variant, hist []History, unit TimeUnit) (BGFit, error) {
+	return fitBG(v, hist, unit, true)
+}
+
+// fitBG is FitBG with the standard errors optional: scoring does not use
+// them, and the numerical Hessian costs eight gradient evaluations.
+func fitBG(v Variant, hist []History, unit TimeUnit, withSE bool) (BGFit, error) {
 	if len(hist) < 2 {
 		return BGFit{}, ErrTooFewCustomers
 	}
@@ -246,74 +342,64 @@ func FitBG(v Variant, hist []History, unit TimeUnit) (BGFit, error) {
 		return BGParams{math.Exp(x[0]), math.Exp(x[1]), math.Exp(x[2]), math.Exp(x[3])}
 	}
 	var g [4]float64
-	lastX := make([]float64, 4)
-	var lastF float64
-	var lastG [4]float64
-	valid := false
-	evalAt := func(x []float64) (float64, [4]float64) {
-		if valid && slices.Equal(x, lastX) {
-			return lastF, lastG
-		}
+	var h [4][4]float64
+	res, err := minimizeNewton(func(x, grad []float64, hess []float64) float64 {
 		p := toP(x)
-		ll := obj.eval(p, g[:])
+		var hp *[4][4]float64
+		if hess != nil {
+			hp = &h
+		}
+		ll := obj.eval(p, g[:], hp)
 		f := -ll / n
-		var gg [4]float64
-		pv := [4]float64{p.R, p.Alpha, p.A, p.B}
-		for i := range gg {
-			gg[i] = -g[i] * pv[i] / n // chain rule to log-parameters
-		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			f = math.Inf(1)
+			return math.Inf(1)
 		}
-		copy(lastX, x)
-		lastF, lastG, valid = f, gg, true
-		return f, gg
-	}
-	res, err := minimizeBFGS(func(x, grad []float64) float64 {
-		f, gg := evalAt(x)
-		copy(grad, gg[:])
+		pv := [4]float64{p.R, p.Alpha, p.A, p.B}
+		for i := range pv {
+			grad[i] = -g[i] * pv[i] / n // chain rule to log-parameters
+		}
+		if hess != nil {
+			// d²/dφᵢdφⱼ with θ = e^φ: θᵢθⱼHᵢⱼ + δᵢⱼθᵢgᵢ
+			for i := 0; i < 4; i++ {
+				for j := 0; j < 4; j++ {
+					v := pv[i] * pv[j] * h[i][j]
+					if i == j {
+						v += pv[i] * g[i]
+					}
+					hess[i*4+j] = -v / n
+				}
+			}
+		}
 		return f
-	}, x0, bfgsSettings{gradTol: 1e-9, maxIter: 1000})
+	}, x0, newtonSettings{gradTol: 1e-9, maxIter: 200})
 	if err != nil {
 		return BGFit{}, fmt.Errorf("fit %s: %w", v, err)
 	}
 	p := toP(res.x)
 	fit := BGFit{
 		Variant: v, Unit: unit, Params: p,
-		LogLik: obj.eval(p, nil), N: len(hist), Distinct: len(groups),
+		LogLik: obj.eval(p, nil, nil), N: len(hist), Distinct: len(groups),
 		Iterations: res.iterations, Evaluations: res.evaluations,
 	}
 	if math.IsNaN(fit.LogLik) || math.IsInf(fit.LogLik, 0) {
 		return BGFit{}, fmt.Errorf("fit %s: likelihood not finite", v)
 	}
-	fit.SE = bgStdErrors(obj, p)
+	if withSE {
+		fit.SE = bgStdErrors(obj, p)
+	}
 	return fit, nil
 }
 
-// bgStdErrors inverts the numerical Hessian of −LL (central differences of
-// the analytic gradient) in the natural parameters.
+// bgStdErrors inverts the analytic Hessian of −LL in the natural
+// parameters (the observed information).
 func bgStdErrors(obj *bgObjective, p BGParams) BGParams {
-	pv := [4]float64{p.R, p.Alpha, p.A, p.B}
+	var g [4]float64
+	var hh [4][4]float64
+	obj.eval(p, g[:], &hh)
 	h := mat.NewSymDense(4, nil)
-	var gp, gm [4]float64
-	for j := 0; j < 4; j++ {
-		step := 1e-5 * pv[j]
-		up, dn := pv, pv
-		up[j] += step
-		dn[j] -= step
-		obj.eval(BGParams{up[0], up[1], up[2], up[3]}, gp[:])
-		obj.eval(BGParams{dn[0], dn[1], dn[2], dn[3]}, gm[:])
-		for i := 0; i <= j; i++ {
-			// −d²LL: symmetrise the two one-sided estimates
-			v := -(gp[i] - gm[i]) / (2 * step)
-			if i == j {
-				h.SetSym(i, j, v)
-			} else {
-				h.SetSym(i, j, (h.At(i, j)+v)/2)
-			}
-		}
-		for i := j + 1; i < 4; i++ {
-			h.SetSym(i, j, -(gp[i]-gm[i])/(2*step))
+	for i := 0; i < 4; i++ {
+		for j := i; j < 4; j++ {
+			h.SetSym(i, j, -hh[i][j])
 		}
 	}
 	nan := math.NaN()
@@ -365,23 +451,26 @@ func (f BGFit) ExpectedPurchases(h History, t float64) float64 {
 	if t <= 0 {
 		return 0
 	}
+	first, ph := f.expectedParts(h.X, h.T, t)
+	return first * (1 - ph) * f.PAlive(h)
+}
+
+// expectedParts splits E[Y(t)] = first × (1 − ph) × P(alive): first and
+// ph depend on (x, T, t) only, not on t_x, so scoring caches them across
+// customers who share x and T.
+func (f BGFit) expectedParts(x int, T, t float64) (first, ph float64) {
 	p := f.Params
-	fx := float64(h.X)
-	z := t / (p.Alpha + h.T + t)
+	fx := float64(x)
+	z := t / (p.Alpha + T + t)
 	a := p.A
 	if math.Abs(a-1) < 1e-9 {
 		a = 1 + 1e-9 // removable singularity of the closed form
 	}
-	var first, ph float64
 	A := p.R + fx
 	if f.Variant == MBGNBD {
-		first = (a + p.B + fx) / (a - 1)
-		ph = powHyp(A, p.B+fx+1, a+p.B+fx, z)
-	} else {
-		first = (a + p.B + fx - 1) / (a - 1)
-		ph = powHyp(A, p.B+fx, a+p.B+fx-1, z)
+		return (a + p.B + fx) / (a - 1), powHyp(A, p.B+fx+1, a+p.B+fx, z)
 	}
-	return first * (1 - ph) * f.PAlive(h)
+	return (a + p.B + fx - 1) / (a - 1), powHyp(A, p.B+fx, a+p.B+fx-1, z)
 }
 
 // ForecastGap is the customer's expected time to the next purchase, the

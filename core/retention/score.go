@@ -193,7 +193,8 @@ type Result struct {
 	// Customers is the number scored; Buyers those with a purchase.
 	Customers, Buyers int
 	// BG (expected purchases, forecast) and MBG (P(alive)) are fitted on
-	// all buyers; GG on repeat buyers' mean repeat spend in minor units.
+	// all buyers, without standard errors (FitBG gives them); GG on repeat
+	// buyers' mean repeat spend in minor units.
 	// FitError explains missing fits (too few buyers).
 	BG, MBG  BGFit
 	GG       GGFit
@@ -257,8 +258,17 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	}
 	res.MedianUsualGap = FillUsualGaps(sums)
 
-	// 2. Purchase and spend models on today's data.
-	bg, mbg, gg, err := fitPurchaseModels(sums, unit)
+	// 2. The backtest runs beside today's fits: they share nothing but the
+	// read-only ledgers, and on two cores this halves the wall time.
+	var btWG sync.WaitGroup
+	btWG.Add(1)
+	go func() {
+		defer btWG.Done()
+		res.Transaction = backtestTxChurn(ledgers, E, firstDay, H, unit, opts.CountFreeOrders, loc)
+	}()
+
+	// 3. Purchase and spend models on today's data.
+	bg, mbg, gg, err := fitPurchaseModels(sums, unit, true)
 	fitsOK := err == nil
 	if err != nil {
 		res.FitError = err.Error()
@@ -269,9 +279,7 @@ func Score(in TenantInput, opts Options) (Result, error) {
 			res.Buyers++
 		}
 	}
-
-	// 3. Transaction churn model by backtest.
-	res.Transaction = backtestTxChurn(ledgers, E, firstDay, H, unit, opts.CountFreeOrders, loc)
+	btWG.Wait()
 	W := H
 	if res.Transaction.WindowDays > 0 {
 		W = res.Transaction.WindowDays
@@ -350,7 +358,7 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cache := map[History]histCalc{}
+			cache := newScoreCache()
 			for i := lo; i < hi; i++ {
 				var r *RFMScore
 				if k := rfmOf[i]; k >= 0 {
@@ -364,9 +372,9 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	return res, nil
 }
 
-// fitPurchaseModels fits BG/NBD and MBG/NBD on buyers and Gamma-Gamma on
-// repeat buyers.
-func fitPurchaseModels(sums []Summary, unit TimeUnit) (bg, mbg BGFit, gg GGFit, err error) {
+// fitPurchaseModels fits BG/NBD and MBG/NBD on buyers and, when withGG,
+// Gamma-Gamma on repeat buyers (the backtest needs no spend model).
+func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFit, gg GGFit, err error) {
 	hist := make([]History, 0, len(sums))
 	obs := make([]SpendObs, 0, len(sums))
 	for _, s := range sums {
@@ -381,11 +389,14 @@ func fitPurchaseModels(sums []Summary, unit TimeUnit) (bg, mbg BGFit, gg GGFit, 
 	}
 	var wg sync.WaitGroup
 	var e1, e2, e3 error
-	wg.Add(2)
-	// The three fits are independent; on two cores this halves the wait.
-	go func() { defer wg.Done(); mbg, e2 = FitBG(MBGNBD, hist, unit) }()
-	go func() { defer wg.Done(); gg, e3 = FitGammaGamma(obs) }()
-	bg, e1 = FitBG(BGNBD, hist, unit)
+	// The fits are independent; on two cores this halves the wait.
+	wg.Add(1)
+	go func() { defer wg.Done(); mbg, e2 = fitBG(MBGNBD, hist, unit, false) }()
+	if withGG {
+		wg.Add(1)
+		go func() { defer wg.Done(); gg, e3 = FitGammaGamma(obs) }()
+	}
+	bg, e1 = fitBG(BGNBD, hist, unit, false)
 	wg.Wait()
 	if err := errors.Join(e1, e2, e3); err != nil {
 		return bg, mbg, gg, err
@@ -444,7 +455,7 @@ func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, 
 		m.TrainCutoff, m.WindowDays, m.NTrain, m.NLapsed = cut, W, len(sums), nLapsed
 		return m
 	}
-	bg, mbg, _, err := fitPurchaseModels(sums, unit)
+	bg, mbg, _, err := fitPurchaseModels(sums, unit, false)
 	if err != nil {
 		m := defaultTxModel("backtest fit failed: " + err.Error())
 		m.TrainCutoff, m.WindowDays = cut, W
@@ -544,7 +555,24 @@ type scorer struct {
 	cs       *CrossSellModel
 }
 
-func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSellInput, cache map[History]histCalc) CustomerScore {
+// scoreCache memoises per-history work within one worker.
+type scoreCache struct {
+	hist map[History]histCalc
+	// parts of E[Y(t)] by (x, T): index 0 is the horizon, k the end of
+	// month k of the CLV horizon.
+	parts map[xtKey][]float64
+}
+
+type xtKey struct {
+	x int
+	T float64
+}
+
+func newScoreCache() *scoreCache {
+	return &scoreCache{hist: map[History]histCalc{}, parts: map[xtKey][]float64{}}
+}
+
+func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSellInput, cache *scoreCache) CustomerScore {
 	o := sc.opts
 	out := CustomerScore{ID: c.ID, Model: ModelNone, DaysSinceLast: -1}
 	out.UsualGapDays = sc.unit.ToDays(s.UsualGap)
@@ -559,15 +587,29 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 	}
 	if bought && sc.fitsOK {
 		var ok bool
-		if hc, ok = cache[h]; !ok {
+		if hc, ok = cache.hist[h]; !ok {
+			k := xtKey{h.X, h.T}
+			parts, ok := cache.parts[k]
+			months := o.CLV.withDefaults().Months
+			if !ok {
+				// (first, ph) pairs: horizon, then months 1…M
+				parts = make([]float64, 2*(months+1))
+				parts[0], parts[1] = sc.bg.expectedParts(h.X, h.T, sc.unit.FromDays(float64(o.HorizonDays)))
+				for m := 1; m <= months; m++ {
+					parts[2*m], parts[2*m+1] = sc.bg.expectedParts(h.X, h.T, sc.unit.FromDays(float64(m)*daysPerMonth))
+				}
+				cache.parts[k] = parts
+			}
+			pa := sc.bg.PAlive(h)
 			hc.pAlive = sc.mbg.PAlive(h)
-			hc.expected = sc.bg.ExpectedPurchases(h, sc.unit.FromDays(float64(o.HorizonDays)))
+			hc.expected = parts[0] * (1 - parts[1]) * pa
 			// CLV = spend × Σ discounted monthly purchases; the sum depends
 			// on the history only.
 			hc.discPurchases = discountedPurchases(func(m float64) float64 {
-				return sc.bg.ExpectedPurchases(h, sc.unit.FromDays(m*daysPerMonth))
+				i := int(m)
+				return parts[2*i] * (1 - parts[2*i+1]) * pa
 			}, o.CLV)
-			cache[h] = hc
+			cache.hist[h] = hc
 		}
 		out.PAlive = hc.pAlive
 		out.ExpectedPurchases = hc.expected
@@ -604,19 +646,22 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 		out.CLV = ContractCLV(latest.MonthlyValue, p, o.HorizonDays, o.CLV)
 	case bought:
 		f := ChurnFeatures{
-			PDead:             0.5,
-			DaysSinceLast:     s.DaysSinceLast,
-			UsualGapDays:      out.UsualGapDays,
-			SpendTrend:        spendTrend(s, sc.window),
-			OverdueInvoices:   c.OverdueInvoices,
-			OpenTickets:       c.OpenTickets,
-			Satisfaction:      c.Satisfaction,
-			Repeat:            s.X,
-			AgeDays:           int(sc.unit.ToDays(s.T) + 0.5),
+			PDead:           0.5,
+			DaysSinceLast:   s.DaysSinceLast,
+			UsualGapDays:    out.UsualGapDays,
+			SpendTrend:      spendTrend(s, sc.window),
+			OverdueInvoices: c.OverdueInvoices,
+			OpenTickets:     c.OpenTickets,
+			Satisfaction:    c.Satisfaction,
+			Repeat:          s.X,
+			AgeDays:         int(sc.unit.ToDays(s.T) + 0.5),
 		}
 		if sc.fitsOK {
 			f.PDead = 1 - hc.pAlive
-			f.ExpectedPurchases = sc.bg.ExpectedPurchases(h, sc.unit.FromDays(float64(sc.window)))
+			f.ExpectedPurchases = hc.expected
+			if sc.window != o.HorizonDays {
+				f.ExpectedPurchases = sc.bg.ExpectedPurchases(h, sc.unit.FromDays(float64(sc.window)))
+			}
 		}
 		out.Risk, out.Reasons = sc.tx.Score(f, sc.window, o.MaxReasons)
 		out.Model = ModelTransaction

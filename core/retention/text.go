@@ -3,6 +3,7 @@ package retention
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // trimFloat formats v with at most one decimal, without trailing zeros.
@@ -18,18 +19,19 @@ func trimFloat(v float64) string {
 // persianDigits rewrites ASCII digits, the decimal point and the minus
 // sign for Persian text: "3.5" → "۳٫۵".
 func persianDigits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
+	b := make([]byte, 0, 2*len(s)+2)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune('۰' + (r - '0'))
-		case r == '.':
-			b.WriteRune('٫')
-		case r == '-':
-			b.WriteRune('−')
+		case c >= '0' && c <= '9':
+			b = utf8.AppendRune(b, '۰'+rune(c-'0'))
+		case c == '.':
+			b = utf8.AppendRune(b, '٫')
+		case c == '-':
+			b = utf8.AppendRune(b, '−')
 		default:
-			b.WriteRune(r)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	return string(b)
 }

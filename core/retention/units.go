@@ -52,8 +52,14 @@ const daysPerMonth = 365.2425 / 12
 // 1970-01-01). Purchases are days in the tenant's time zone, so a late
 // evening order in Tehran is not moved to the next UTC day.
 func civilDay(t time.Time, loc *time.Location) int32 {
-	if loc == nil {
-		loc = time.UTC
+	if loc == nil || loc == time.UTC {
+		// UTC days need no zone lookup: floor(unix / 86400).
+		u := t.Unix()
+		d := u / 86400
+		if u%86400 < 0 {
+			d--
+		}
+		return int32(d)
 	}
 	y, m, d := t.In(loc).Date()
 	return int32(daysFromCivil(y, int(m), d))

@@ -1,0 +1,87 @@
+package retention
+
+import (
+	"math"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// BenchmarkCDNOWMasterScore is DESIGN §9's pipeline benchmark: CDNOW
+// master's 69,659 transactions → summaries → BG/NBD, MBG/NBD and
+// Gamma-Gamma fits (twice: today and the churn backtest) → scores for
+// 23,570 customers. File reading is outside the timer.
+func BenchmarkCDNOWMasterScore(b *testing.B) {
+	in, _ := cdnowMasterTenant(b)
+	opts := Options{AsOf: cdnowHoldoutEnd, CountFreeOrders: true}
+	var res Result
+	for b.Loop() {
+		var err error
+		res, err = Score(in, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(res.Scores) != 23570 {
+		b.Fatalf("scored %d customers", len(res.Scores))
+	}
+	b.ReportMetric(float64(len(res.Scores)), "customers")
+}
+
+// BenchmarkSimulated1M fits BG/NBD and MBG/NBD to a million simulated
+// customers and scores them (P(alive), expected purchases, forecast),
+// reporting peak heap and the recovered parameters.
+func BenchmarkSimulated1M(b *testing.B) {
+	truth := BGParams{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
+	hist := simulateBG(7, 1_000_000, truth)
+	// Round to days (in weeks), as real summaries are: histories repeat
+	// and grouping pays off.
+	for i := range hist {
+		hist[i].Tx = math.Round(hist[i].Tx*7) / 7
+		hist[i].T = math.Round(hist[i].T*7) / 7
+	}
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var fit BGFit
+	var fitTime, scoreTime time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		var err error
+		fit, err = FitBG(BGNBD, hist, Weeks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mbg, err := FitBG(MBGNBD, hist, Weeks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		cache := map[History]histCalc{}
+		var sum float64
+		for _, h := range hist {
+			hc, ok := cache[h]
+			if !ok {
+				hc = histCalc{pAlive: mbg.PAlive(h), expected: fit.ExpectedPurchases(h, 13)}
+				cache[h] = hc
+			}
+			sum += hc.expected + hc.pAlive + fit.ForecastGap(h)
+		}
+		if math.IsNaN(sum) {
+			b.Fatal("NaN score")
+		}
+		scoreTime += time.Since(t1)
+		fitTime += t1.Sub(t0)
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	n := float64(b.N)
+	b.ReportMetric(fitTime.Seconds()/n*1000, "fit-ms/op")
+	b.ReportMetric(scoreTime.Seconds()/n*1000, "score-ms/op")
+	b.ReportMetric(float64(after.HeapSys)/(1<<20), "heap-sys-MB")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n/(1<<20), "alloc-MB/op")
+	b.ReportMetric(fit.Params.R/truth.R, "r/true")
+	b.ReportMetric(fit.Params.Alpha/truth.Alpha, "alpha/true")
+	b.ReportMetric(fit.Params.A/truth.A, "a/true")
+	b.ReportMetric(fit.Params.B/truth.B, "b/true")
+}
