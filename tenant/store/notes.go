@@ -329,3 +329,14 @@ func lrByRef(ctx context.Context, tx *sqlx.Tx, table string, ref *string) (*uuid
 	}
 	return &id, nil
 }
+
+// CheckCustomer answers not_found unless the customer exists in the
+// context's tenant and the actor may see it: the gate of nested URLs whose
+// store call takes the customer from the body.
+func (s *Store) CheckCustomer(ctx context.Context, id uuid.UUID) error {
+	sc, err := lrScopeOf(ctx)
+	if err != nil {
+		return err
+	}
+	return tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error { return sc.customerVisible(ctx, tx, id) })
+}

@@ -1,0 +1,179 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/web/webtest"
+)
+
+// lrFixture makes linked records through the API as a manager.
+type lrFixture struct {
+	h   *webtest.Harness
+	tn  core.Tenant
+	mgr webtest.User
+	n   int
+}
+
+func (f *lrFixture) post(t *testing.T, path string, body any) string {
+	t.Helper()
+	resp := f.h.Do(t, webtest.Req{As: f.mgr, Tenant: f.tn.Slug, Method: "POST", Path: path, Body: body})
+	if resp.Status != 201 {
+		t.Fatalf("POST %s = %d %s", path, resp.Status, resp.Body)
+	}
+	return idOf(t, resp)
+}
+
+func (f *lrFixture) customer(t *testing.T, owner *webtest.User) string {
+	t.Helper()
+	body := map[string]any{"name": "مشتری " + core.NewID().String()[:8]}
+	if owner != nil {
+		body["owner_id"] = owner.ID
+	}
+	return createCustomer(t, f.h, f.mgr, f.tn, body).ID
+}
+
+// record creates one record of kind on customer c; a task is assigned to
+// assignee.
+func (f *lrFixture) record(t *testing.T, kind, c string, assignee webtest.User) string {
+	t.Helper()
+	f.n++
+	switch kind {
+	case "tickets":
+		return f.post(t, "/api/v1/customers/"+c+"/tickets", map[string]any{"subject": "مشکل ورود"})
+	case "contracts":
+		return f.post(t, "/api/v1/customers/"+c+"/contracts", map[string]any{"subject": "SLA", "currency": "USD", "start_on": "2025-01-01", "value": 120000})
+	case "proposals":
+		return f.post(t, "/api/v1/customers/"+c+"/proposals", map[string]any{"subject": "Upsell", "currency": "USD", "total": 5000})
+	case "invoices":
+		return f.post(t, "/api/v1/customers/"+c+"/invoices", map[string]any{"number": fmt.Sprintf("F-%s-%d", c[:8], f.n), "issued_on": "2025-01-01", "currency": "USD", "total": 1000})
+	case "payments":
+		return f.post(t, "/api/v1/customers/"+c+"/payments", map[string]any{"amount": 500, "currency": "USD", "paid_on": "2025-01-02"})
+	case "notes":
+		return f.post(t, "/api/v1/customers/"+c+"/notes", map[string]any{"body": "تماس گرفته شد"})
+	case "rewards":
+		return f.post(t, "/api/v1/customers/"+c+"/rewards", map[string]any{"kind": "points", "amount": 100, "currency": "USD"})
+	case "referrals":
+		other := f.customer(t, nil)
+		return f.post(t, "/api/v1/referrals", map[string]any{"referrer_id": c, "referred_id": other})
+	case "tasks":
+		return f.post(t, "/api/v1/tasks", map[string]any{"title": "Call back", "customer_id": c, "assignee_id": assignee.ID})
+	}
+	t.Fatalf("unknown kind %s", kind)
+	return ""
+}
+
+// TestLinkedRoleMatrix: every linked-record, merge route against every
+// default role, with the statuses written out from DESIGN §4's table
+// (admin, manager, sales, support).
+func TestLinkedRoleMatrix(t *testing.T) {
+	h := webtest.New(t)
+	tn := h.Tenant(t, "lrmatrix")
+	users := map[string]webtest.User{}
+	for _, r := range []string{"tenant_admin", "manager", "sales", "support"} {
+		users[r] = h.User(t, tn, r)
+	}
+	f := &lrFixture{h: h, tn: tn, mgr: users["manager"]}
+	all := func(admin, manager, sales, support int) [4]int { return [4]int{admin, manager, sales, support} }
+	type row struct {
+		kind, method, path string // {c} customer, {r} a record of kind
+		body               any
+		want               [4]int
+	}
+	rows := []row{
+		// tickets: admin read, manager full, sales read, support full
+		{"tickets", "GET", "/api/v1/tickets", nil, all(200, 200, 200, 200)},
+		{"tickets", "GET", "/api/v1/customers/{c}/tickets", nil, all(200, 200, 200, 200)},
+		{"tickets", "POST", "/api/v1/customers/{c}/tickets", map[string]any{"subject": "x"}, all(403, 201, 403, 201)},
+		{"tickets", "GET", "/api/v1/tickets/{r}", nil, all(200, 200, 200, 200)},
+		{"tickets", "PATCH", "/api/v1/tickets/{r}", map[string]any{"status": "answered"}, all(403, 200, 403, 200)},
+		{"tickets", "DELETE", "/api/v1/tickets/{r}", nil, all(403, 204, 403, 204)},
+		// contracts, proposals: admin read, manager & sales full, support read
+		{"contracts", "GET", "/api/v1/contracts", nil, all(200, 200, 200, 200)},
+		{"contracts", "GET", "/api/v1/customers/{c}/contracts", nil, all(200, 200, 200, 200)},
+		{"contracts", "POST", "/api/v1/customers/{c}/contracts", map[string]any{"subject": "x", "currency": "USD", "start_on": "2025-02-01"}, all(403, 201, 201, 403)},
+		{"contracts", "GET", "/api/v1/contracts/{r}", nil, all(200, 200, 200, 200)},
+		{"contracts", "PATCH", "/api/v1/contracts/{r}", map[string]any{"signed": true}, all(403, 200, 200, 403)},
+		{"contracts", "DELETE", "/api/v1/contracts/{r}", nil, all(403, 204, 204, 403)},
+		{"proposals", "GET", "/api/v1/proposals", nil, all(200, 200, 200, 200)},
+		{"proposals", "GET", "/api/v1/customers/{c}/proposals", nil, all(200, 200, 200, 200)},
+		{"proposals", "POST", "/api/v1/customers/{c}/proposals", map[string]any{"subject": "x", "currency": "IRR", "total": 1}, all(403, 201, 201, 403)},
+		{"proposals", "GET", "/api/v1/proposals/{r}", nil, all(200, 200, 200, 200)},
+		{"proposals", "PATCH", "/api/v1/proposals/{r}", map[string]any{"status": "sent"}, all(403, 200, 200, 403)},
+		{"proposals", "DELETE", "/api/v1/proposals/{r}", nil, all(403, 204, 204, 403)},
+		// invoices, payments: admin read, manager full, sales & support read
+		{"invoices", "GET", "/api/v1/invoices", nil, all(200, 200, 200, 200)},
+		{"invoices", "GET", "/api/v1/customers/{c}/invoices", nil, all(200, 200, 200, 200)},
+		{"invoices", "POST", "/api/v1/customers/{c}/invoices", map[string]any{"number": "{uniq}", "issued_on": "2025-01-01", "currency": "USD", "total": 1}, all(403, 201, 403, 403)},
+		{"invoices", "POST", "/api/v1/invoices", map[string]any{"customer_id": "{c}", "number": "{uniq}", "issued_on": "2025-01-01", "currency": "USD", "total": 1}, all(403, 201, 403, 403)},
+		{"invoices", "GET", "/api/v1/invoices/{r}", nil, all(200, 200, 200, 200)},
+		{"invoices", "PATCH", "/api/v1/invoices/{r}", map[string]any{"due_on": "2025-02-01"}, all(403, 200, 403, 403)},
+		{"invoices", "DELETE", "/api/v1/invoices/{r}", nil, all(403, 204, 403, 403)},
+		{"payments", "GET", "/api/v1/payments", nil, all(200, 200, 200, 200)},
+		{"payments", "GET", "/api/v1/customers/{c}/payments", nil, all(200, 200, 200, 200)},
+		{"payments", "POST", "/api/v1/customers/{c}/payments", map[string]any{"amount": 1, "currency": "USD", "paid_on": "2025-01-01"}, all(403, 201, 403, 403)},
+		{"payments", "POST", "/api/v1/payments", map[string]any{"invoice_number": "{uniq}", "amount": 1, "currency": "USD", "paid_on": "2025-01-01"}, all(403, 201, 403, 403)},
+		{"payments", "GET", "/api/v1/payments/{r}", nil, all(200, 200, 200, 200)},
+		{"payments", "PATCH", "/api/v1/payments/{r}", map[string]any{"method": "cash"}, all(403, 200, 403, 403)},
+		{"payments", "DELETE", "/api/v1/payments/{r}", nil, all(403, 204, 403, 403)},
+		// referrals: admin read, manager full, sales read + record, support read
+		{"referrals", "GET", "/api/v1/referrals", nil, all(200, 200, 200, 200)},
+		{"referrals", "GET", "/api/v1/customers/{c}/referrals", nil, all(200, 200, 200, 200)},
+		{"referrals", "POST", "/api/v1/referrals", map[string]any{"referrer_id": "{c}", "referred_id": "{c2}"}, all(403, 201, 201, 403)},
+		{"referrals", "GET", "/api/v1/referrals/{r}", nil, all(200, 200, 200, 200)},
+		{"referrals", "PATCH", "/api/v1/referrals/{r}", map[string]any{"status": "qualified"}, all(403, 200, 403, 403)},
+		{"referrals", "DELETE", "/api/v1/referrals/{r}", nil, all(403, 204, 403, 403)},
+		// rewards: admin read, manager full, sales read, support read
+		{"rewards", "GET", "/api/v1/rewards", nil, all(200, 200, 200, 200)},
+		{"rewards", "GET", "/api/v1/customers/{c}/rewards", nil, all(200, 200, 200, 200)},
+		{"rewards", "POST", "/api/v1/customers/{c}/rewards", map[string]any{"kind": "gift", "currency": "USD"}, all(403, 201, 403, 403)},
+		{"rewards", "GET", "/api/v1/rewards/{r}", nil, all(200, 200, 200, 200)},
+		{"rewards", "PATCH", "/api/v1/rewards/{r}", map[string]any{"reason": "loyal"}, all(403, 200, 403, 403)},
+		{"rewards", "DELETE", "/api/v1/rewards/{r}", nil, all(403, 204, 403, 403)},
+		// notes: admin read, manager & sales full, support read + add
+		{"notes", "GET", "/api/v1/notes", nil, all(200, 200, 200, 200)},
+		{"notes", "GET", "/api/v1/customers/{c}/notes", nil, all(200, 200, 200, 200)},
+		{"notes", "POST", "/api/v1/customers/{c}/notes", map[string]any{"body": "x"}, all(403, 201, 201, 201)},
+		{"notes", "GET", "/api/v1/notes/{r}", nil, all(200, 200, 200, 200)},
+		{"notes", "PATCH", "/api/v1/notes/{r}", map[string]any{"kind": "call"}, all(403, 200, 200, 403)},
+		{"notes", "DELETE", "/api/v1/notes/{r}", nil, all(403, 204, 204, 403)},
+		// tasks: admin read, manager full, sales & support own/assigned/created
+		// (the task is assigned to the acting user, so only the permission decides)
+		{"tasks", "GET", "/api/v1/tasks", nil, all(200, 200, 200, 200)},
+		{"tasks", "GET", "/api/v1/customers/{c}/tasks", nil, all(200, 200, 200, 200)},
+		{"tasks", "POST", "/api/v1/tasks", map[string]any{"title": "x"}, all(403, 201, 201, 201)},
+		{"tasks", "GET", "/api/v1/tasks/{r}", nil, all(200, 200, 200, 200)},
+		{"tasks", "PATCH", "/api/v1/tasks/{r}", map[string]any{"status": "done"}, all(403, 200, 200, 200)},
+		{"tasks", "DELETE", "/api/v1/tasks/{r}", nil, all(403, 204, 403, 403)},
+		// merge customers: manager and sales
+		{"merge", "POST", "/api/v1/customers/{c}/merge", map[string]any{"duplicate_id": "{c2}"}, all(403, 200, 200, 403)},
+	}
+	roles := []string{"tenant_admin", "manager", "sales", "support"}
+	for _, r := range rows {
+		for i, role := range roles {
+			as := users[role]
+			c, c2 := f.customer(t, nil), f.customer(t, nil)
+			rec := ""
+			if strings.Contains(r.path, "{r}") {
+				rec = f.record(t, r.kind, c, as)
+			}
+			repl := strings.NewReplacer("{c}", c, "{c2}", c2, "{r}", rec, "{uniq}", "U-"+core.NewID().String())
+			req := webtest.Req{As: as, Tenant: tn.Slug, Method: r.method, Path: repl.Replace(r.path)}
+			if r.body != nil {
+				raw, _ := json.Marshal(r.body)
+				req.Body, req.Header = repl.Replace(string(raw)), map[string]string{"Content-Type": "application/json"}
+			}
+			if resp := h.Do(t, req); resp.Status != r.want[i] {
+				t.Errorf("%s %s as %s = %d %s, want %d", r.method, r.path, role, resp.Status, resp.Body, r.want[i])
+			}
+		}
+		// No session: 401.
+		repl := strings.NewReplacer("{c}", core.NewID().String(), "{c2}", core.NewID().String(), "{r}", core.NewID().String(), "{uniq}", "x")
+		if resp := h.Do(t, webtest.Req{Tenant: tn.Slug, Method: r.method, Path: repl.Replace(r.path)}); resp.Status != 401 {
+			t.Errorf("%s %s without a session = %d, want 401", r.method, r.path, resp.Status)
+		}
+	}
+}
