@@ -31,6 +31,7 @@ func (s *Server) allRoutes() []Route {
 	var rs []Route
 	rs = append(rs, s.healthRoutes()...)
 	rs = append(rs, s.authRoutes()...)
+	rs = append(rs, s.linkedRoutes()...)
 	rs = append(rs, s.customerAPIRoutes()...)
 	rs = append(rs, s.uiRoutes()...)
 	return rs
