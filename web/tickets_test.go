@@ -177,3 +177,59 @@ func TestLinkedRoleMatrix(t *testing.T) {
 		}
 	}
 }
+
+// The linked records' rows of the role matrix (web/rolematrix_test.go),
+// written out from DESIGN §4: columns tenant_admin, manager, sales,
+// support | agency admin, operator, another tenant's admin, no session.
+func init() {
+	const outside = " NNNU"
+	rand := "00000000-0000-7000-8000-000000000001"
+	type perms struct{ list, create, read, update, del string }
+	nouns := []struct {
+		noun string
+		p    perms
+		body any
+	}{
+		{"tickets", perms{"YYYY", "FYFY", "YYYY", "FYFY", "FYFY"}, map[string]any{"subject": "x"}},
+		{"contracts", perms{"YYYY", "FYYF", "YYYY", "FYYF", "FYYF"}, map[string]any{"subject": "x", "currency": "USD", "start_on": "2025-01-01"}},
+		{"proposals", perms{"YYYY", "FYYF", "YYYY", "FYYF", "FYYF"}, map[string]any{"subject": "x", "currency": "USD"}},
+		{"invoices", perms{"YYYY", "FYFF", "YYYY", "FYFF", "FYFF"}, map[string]any{"number": "M-1", "issued_on": "2025-01-01", "currency": "USD", "total": 1}},
+		{"payments", perms{"YYYY", "FYFF", "YYYY", "FYFF", "FYFF"}, map[string]any{"amount": 1, "currency": "USD", "paid_on": "2025-01-01"}},
+		{"rewards", perms{"YYYY", "FYFF", "YYYY", "FYFF", "FYFF"}, map[string]any{"kind": "gift", "currency": "USD"}},
+		{"notes", perms{"YYYY", "FYYY", "YYYY", "FYYF", "FYYF"}, map[string]any{"body": "x"}},
+	}
+	var rows []matrixRow
+	for _, n := range nouns {
+		base := "/api/v1/" + n.noun
+		rows = append(rows,
+			matrixRow{Method: "GET", Route: base, Tenant: true, Want: w(n.p.list + outside)},
+			matrixRow{Method: "GET", Route: "/api/v1/customers/:id/" + n.noun, Path: "/api/v1/customers/{rand}/" + n.noun, Tenant: true, Want: w(n.p.list + outside)},
+			matrixRow{Method: "POST", Route: "/api/v1/customers/:id/" + n.noun, Path: "/api/v1/customers/{rand}/" + n.noun, Tenant: true, Body: n.body, Want: w(n.p.create + outside)},
+			matrixRow{Method: "GET", Route: base + "/:id", Path: base + "/{rand}", Tenant: true, Want: w(n.p.read + outside)},
+			matrixRow{Method: "PATCH", Route: base + "/:id", Path: base + "/{rand}", Tenant: true, Body: map[string]any{}, Want: w(n.p.update + outside)},
+			matrixRow{Method: "DELETE", Route: base + "/:id", Path: base + "/{rand}", Tenant: true, Want: w(n.p.del + outside)},
+		)
+	}
+	rows = append(rows,
+		// Top-level creates of invoices and payments (integrations).
+		matrixRow{Method: "POST", Route: "/api/v1/invoices", Tenant: true, Body: map[string]any{"customer_id": rand, "number": "M-2", "issued_on": "2025-01-01", "currency": "USD", "total": 1}, Want: w("FYFF" + outside)},
+		matrixRow{Method: "POST", Route: "/api/v1/payments", Tenant: true, Body: map[string]any{"invoice_number": "nothing-yet", "amount": 1, "currency": "USD", "paid_on": "2025-01-01"}, Want: w("FYFF" + outside)},
+		// Referrals: admin read, manager full, sales read and record, support read.
+		matrixRow{Method: "POST", Route: "/api/v1/referrals", Tenant: true, Body: map[string]any{"referrer_id": rand, "referred_id": rand}, Want: w("FYYF" + outside)},
+		matrixRow{Method: "GET", Route: "/api/v1/referrals", Tenant: true, Want: w("YYYY" + outside)},
+		matrixRow{Method: "GET", Route: "/api/v1/customers/:id/referrals", Path: "/api/v1/customers/{rand}/referrals", Tenant: true, Want: w("YYYY" + outside)},
+		matrixRow{Method: "GET", Route: "/api/v1/referrals/:id", Path: "/api/v1/referrals/{rand}", Tenant: true, Want: w("YYYY" + outside)},
+		matrixRow{Method: "PATCH", Route: "/api/v1/referrals/:id", Path: "/api/v1/referrals/{rand}", Tenant: true, Body: map[string]any{}, Want: w("FYFF" + outside)},
+		matrixRow{Method: "DELETE", Route: "/api/v1/referrals/:id", Path: "/api/v1/referrals/{rand}", Tenant: true, Want: w("FYFF" + outside)},
+		// Tasks: admin read, manager full, sales and support own/assigned/created (no delete).
+		matrixRow{Method: "POST", Route: "/api/v1/tasks", Tenant: true, Body: map[string]any{"title": "x"}, Want: w("FYYY" + outside)},
+		matrixRow{Method: "GET", Route: "/api/v1/tasks", Tenant: true, Want: w("YYYY" + outside)},
+		matrixRow{Method: "GET", Route: "/api/v1/customers/:id/tasks", Path: "/api/v1/customers/{rand}/tasks", Tenant: true, Want: w("YYYY" + outside)},
+		matrixRow{Method: "GET", Route: "/api/v1/tasks/:id", Path: "/api/v1/tasks/{rand}", Tenant: true, Want: w("YYYY" + outside)},
+		matrixRow{Method: "PATCH", Route: "/api/v1/tasks/:id", Path: "/api/v1/tasks/{rand}", Tenant: true, Body: map[string]any{}, Want: w("FYYY" + outside)},
+		matrixRow{Method: "DELETE", Route: "/api/v1/tasks/:id", Path: "/api/v1/tasks/{rand}", Tenant: true, Want: w("FYFF" + outside)},
+		// Merge customers: manager and sales.
+		matrixRow{Method: "POST", Route: "/api/v1/customers/:id/merge", Path: "/api/v1/customers/{rand}/merge", Tenant: true, Body: map[string]any{"duplicate_id": rand}, Want: w("FYYF" + outside)},
+	)
+	matrixRows = append(matrixRows, rows...)
+}
