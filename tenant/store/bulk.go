@@ -189,7 +189,10 @@ type BulkReward struct {
 
 // BulkResult counts the rows written per table and times the load.
 type BulkResult struct {
-	Rows     map[string]int
+	Rows map[string]int
+	// Took times each table's COPY, and "facts" and "analyze" the steps
+	// after it.
+	Took     map[string]time.Duration
 	Duration time.Duration
 }
 
@@ -214,7 +217,7 @@ func (s *Store) BulkLoad(ctx context.Context, b *Bulk) (BulkResult, error) {
 	if err := b.validate(); err != nil {
 		return BulkResult{}, err
 	}
-	res := BulkResult{Rows: map[string]int{}}
+	res := BulkResult{Rows: map[string]int{}, Took: map[string]time.Duration{}}
 	err = tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if b.Marker != "" {
 			v, err := json.Marshal(b.MarkerValue)
@@ -233,20 +236,26 @@ func (s *Store) BulkLoad(ctx context.Context, b *Bulk) (BulkResult, error) {
 			if c.n == 0 {
 				continue
 			}
+			t0 := time.Now()
 			if err := bulkCopyRows(ctx, tx, c.table, c.cols, c.n, c.row); err != nil {
 				return err
 			}
 			res.Rows[c.table] = c.n
+			res.Took[c.table] = time.Since(t0)
 		}
+		t0 := time.Now()
 		ids := b.touchedCustomers()
 		if err := bulkRecomputeFacts(ctx, tx, ids, time.Now().In(loc)); err != nil {
 			return err
 		}
+		res.Took["facts"] = time.Since(t0)
+		t0 = time.Now()
 		for table := range res.Rows {
 			if _, err := tx.ExecContext(ctx, `analyze `+pq.QuoteIdentifier(table)); err != nil {
 				return fmt.Errorf("analyze %s: %w", table, err)
 			}
 		}
+		res.Took["analyze"] = time.Since(t0)
 		return nil
 	})
 	res.Duration = time.Since(start)

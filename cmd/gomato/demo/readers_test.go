@@ -11,6 +11,7 @@ import (
 // (summed with Python's decimal module), i.e. that many cents × 10,000
 // rials at 1,000,000 rials per dollar.
 func TestMusicWholeFile(t *testing.T) {
+	t.Parallel()
 	ds, err := ReadMusic(dataPath(MusicFile), Options{Today: testToday})
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +68,7 @@ func TestMusicWholeFile(t *testing.T) {
 // whose TotalCharges differs from that product by more than 5 % of
 // TotalCharges.
 func TestTelecomWholeFile(t *testing.T) {
+	t.Parallel()
 	ds, err := ReadTelecom(dataPath(TelecomFile), Options{Today: testToday})
 	if err != nil {
 		t.Fatal(err)

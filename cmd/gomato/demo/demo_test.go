@@ -1,0 +1,266 @@
+package demo
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"io"
+	"path/filepath"
+	"encoding/csv"
+	"math/big"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant"
+	"github.com/gomato/gomato/tenant/tenanttest"
+)
+
+// The slices: the first lines of each file, written to a temporary data
+// directory that the demo then reads like the real one.
+const (
+	retailSliceLines = 12000 // about the first week of December 2010
+	musicSliceLines  = 2500  // the first ~850 CDNOW customers
+	telecomSliceRows = 400
+)
+
+// sliceData writes the first lines of each dataset into a temporary
+// directory under the datasets' own names.
+func sliceData(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	head := func(name string, n int, gz bool) {
+		f, err := os.Open(dataPath(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var r io.Reader = f
+		if gz {
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = zr
+		}
+		out, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w io.Writer = out
+		var zw *gzip.Writer
+		if gz {
+			zw = gzip.NewWriter(out)
+			w = zw
+		}
+		br := bufio.NewReader(r)
+		for i := 0; i <= n; i++ { // the header and n lines
+			line, err := br.ReadString('\n')
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			io.WriteString(w, line)
+		}
+		if zw != nil {
+			zw.Close()
+		}
+		if err := out.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head(RetailFile, retailSliceLines, true)
+	head(MusicFile, musicSliceLines, false)
+	head(TelecomFile, telecomSliceRows, false)
+	return dir
+}
+
+func fixedNow() time.Time { return time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC) }
+
+// musicSliceTotal sums a CDNOW file's dollar values with math/big and
+// returns customers, rows and rials (at RialsPerDollar).
+func musicSliceTotal(t *testing.T, dir string) (customers, rows int, rials int64) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, MusicFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seen := map[string]bool{}
+	total := new(big.Rat)
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		seen[fs[0]] = true
+		v, ok := new(big.Rat).SetString(fs[3])
+		if !ok {
+			t.Fatalf("bad amount %q", fs[3])
+		}
+		total.Add(total, v)
+		rows++
+	}
+	total.Mul(total, big.NewRat(RialsPerDollar, 1))
+	if !total.IsInt() {
+		t.Fatalf("rial total %s is not whole", total)
+	}
+	return len(seen), rows, total.Num().Int64()
+}
+
+// telecomSliceTotal: Σ tenure × MonthlyCharges in cents over a Telco
+// file, and how many churned.
+func telecomSliceTotal(t *testing.T, dir string) (customers, invoices int, cents int64, churned int) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, TelecomFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := new(big.Rat)
+	for _, r := range recs[1:] {
+		customers++
+		m, ok := new(big.Rat).SetString(r[18])
+		ten, ok2 := new(big.Rat).SetString(r[5])
+		if !ok || !ok2 {
+			t.Fatalf("bad row %v", r)
+		}
+		total.Add(total, new(big.Rat).Mul(m, ten))
+		invoices += int(ten.Num().Int64())
+		if r[20] == "Yes" {
+			churned++
+		}
+	}
+	total.Mul(total, big.NewRat(100, 1))
+	return customers, invoices, total.Num().Int64(), churned
+}
+
+type dbTotals struct {
+	Customers, Invoices, CreditNotes, Lines, Payments, Contracts, Churned, Owned int
+	Net, LinesNet, Paid, CustomerInvoiced                                   int64
+}
+
+func totals(t *testing.T, db *sqlx.DB, tn core.Tenant) dbTotals {
+	t.Helper()
+	ctx := tenanttest.Ctx(tn)
+	var d dbTotals
+	err := tenant.ReadTx(ctx, db, func(tx *sqlx.Tx) error {
+		return tx.QueryRowxContext(ctx, `select
+			(select count(*) from customers), (select count(*) from invoices where kind = 'invoice'),
+			(select count(*) from invoices where kind = 'credit_note'), (select count(*) from invoice_lines),
+			(select count(*) from payments), (select count(*) from contracts), (select count(*) from contracts where churned),
+			(select count(*) from customers where owner_id is not null),
+			(select coalesce(sum(total), 0) from invoices), (select coalesce(sum(amount), 0) from invoice_lines),
+			(select coalesce(sum(amount), 0) from payments), (select coalesce(sum(invoiced_total), 0) from customers)`).
+			Scan(&d.Customers, &d.Invoices, &d.CreditNotes, &d.Lines, &d.Payments, &d.Contracts, &d.Churned, &d.Owned,
+				&d.Net, &d.LinesNet, &d.Paid, &d.CustomerInvoiced)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestDemoLoadsSlicesOfEveryDataset runs the demo's own path (registry,
+// bulk COPY in the scoped transaction) on the first lines of each dataset
+// and checks counts and money against totals computed here from the same
+// lines with math/big; then that a second run duplicates nothing and
+// --reset reloads.
+func TestDemoLoadsSlicesOfEveryDataset(t *testing.T) {
+	env := tenanttest.New(t)
+	ctx := context.Background()
+	dir := sliceData(t)
+	cfg := Config{DB: env.DB, Registry: env.Registry, DataDir: dir, Now: fixedNow, Out: testWriter{t}}
+	sum, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Tenants) != 3 {
+		t.Fatalf("%d tenants, want 3", len(sum.Tenants))
+	}
+	byslug := map[string]TenantSummary{}
+	for _, ts := range sum.Tenants {
+		byslug[ts.Tenant.Slug] = ts
+		if ts.Tenant.AgencyID == nil {
+			t.Errorf("%s is not in the demo agency", ts.Tenant.Slug)
+		}
+	}
+
+	retail := totals(t, env.DB, byslug["online-retail"].Tenant)
+	wantCust, wantPence := retailSliceTotal(t, filepath.Join(dir, RetailFile))
+	if retail.Customers != wantCust || retail.Net != wantPence || retail.LinesNet != wantPence || retail.CustomerInvoiced != wantPence {
+		t.Errorf("retail: %d customers, invoices net %d, lines net %d, customers' totals %d; want %d customers and %d pence throughout",
+			retail.Customers, retail.Net, retail.LinesNet, retail.CustomerInvoiced, wantCust, wantPence)
+	}
+	if retail.CreditNotes == 0 || retail.Lines == 0 {
+		t.Errorf("retail: %d credit notes, %d lines; want some of each", retail.CreditNotes, retail.Lines)
+	}
+
+	music := totals(t, env.DB, byslug["music-store"].Tenant)
+	mc, mrows, mrials := musicSliceTotal(t, dir)
+	if music.Customers != mc || music.Invoices != mrows || music.Net != mrials || music.Paid != mrials {
+		t.Errorf("music: %d customers, %d invoices, %d rials invoiced, %d paid; want %d, %d, %d, %d", music.Customers, music.Invoices,
+			music.Net, music.Paid, mc, mrows, mrials, mrials)
+	}
+
+	tel := totals(t, env.DB, byslug["telecom"].Tenant)
+	tcust, ti, tcents, tchurn := telecomSliceTotal(t, dir)
+	if tel.Customers != tcust || tel.Contracts != tcust || tel.Invoices != ti || tel.Net != tcents || tel.Paid != tcents || tel.Churned != tchurn {
+		t.Errorf("telecom: %d customers, %d contracts (%d churned), %d invoices, %d cents invoiced, %d paid; want %d, %d (%d), %d, %d, %d",
+			tel.Customers, tel.Contracts, tel.Churned, tel.Invoices, tel.Net, tel.Paid, tcust, tcust, tchurn, ti, tcents, tcents)
+	}
+
+	// A second run duplicates nothing.
+	if _, err := Run(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for slug, before := range map[string]dbTotals{"online-retail": retail, "music-store": music, "telecom": tel} {
+		tn, err := env.Registry.TenantBySlug(ctx, slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after := totals(t, env.DB, tn); after != before {
+			t.Errorf("%s after a second run: %+v, want %+v", slug, after, before)
+		}
+	}
+
+	// --reset drops and recreates: new tenants, same data.
+	cfg.Reset = true
+	sum2, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range sum2.Tenants {
+		if ts.Tenant.ID == byslug[ts.Tenant.Slug].Tenant.ID {
+			t.Errorf("%s: --reset kept the tenant", ts.Tenant.Slug)
+		}
+		want := map[string]dbTotals{"online-retail": retail, "music-store": music, "telecom": tel}[ts.Tenant.Slug]
+		if got := totals(t, env.DB, ts.Tenant); got != want {
+			t.Errorf("%s after --reset: %+v, want %+v", ts.Tenant.Slug, got, want)
+		}
+	}
+	ts, _ := env.Registry.Tenants(ctx, nil)
+	if len(ts) != 3 {
+		t.Errorf("%d tenants after --reset, want 3", len(ts))
+	}
+}
+
+func TestDemoNamesTheFlagWhenDataIsMissing(t *testing.T) {
+	err := CheckData(t.TempDir(), Tenants)
+	if err == nil || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("err = %v, want one naming --data", err)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
