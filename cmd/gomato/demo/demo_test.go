@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"compress/gzip"
 	"context"
-	"io"
-	"path/filepath"
 	"encoding/csv"
+	"io"
 	"math/big"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,7 +143,7 @@ func telecomSliceTotal(t *testing.T, dir string) (customers, invoices int, cents
 
 type dbTotals struct {
 	Customers, Invoices, CreditNotes, Lines, Payments, Contracts, Churned, Owned int
-	Net, LinesNet, Paid, CustomerInvoiced                                   int64
+	Net, LinesNet, Paid, CustomerInvoiced                                        int64
 }
 
 func totals(t *testing.T, db *sqlx.DB, tn core.Tenant) dbTotals {
