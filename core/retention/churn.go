@@ -190,8 +190,12 @@ func fitTxChurn(feats []ChurnFeatures, lapsed []bool) TransactionChurnModel {
 			m.SD[j] = 1
 		}
 	}
-	d := &design{p: nTxFeatures, rowPtr: make([]int, 1, n+1)}
-	cols := []int32{0, 1, 2, 3, 4, 5}
+	d := &design{p: nTxFeatures, rowPtr: make([]int, 1, n+1),
+		col: make([]int32, 0, n*nTxFeatures), val: make([]float64, 0, n*nTxFeatures)}
+	cols := make([]int32, nTxFeatures)
+	for j := range cols {
+		cols[j] = int32(j)
+	}
 	row := make([]float64, nTxFeatures)
 	for _, v := range vecs {
 		for j := range v {
@@ -213,45 +217,75 @@ func fitTxChurn(feats []ChurnFeatures, lapsed []bool) TransactionChurnModel {
 	return m
 }
 
+// maxTxTerms is the number of terms a transaction score can have.
+const maxTxTerms = nTxFeatures + 3
+
+// txTerm is one contribution before it is worded.
+type txTerm struct {
+	code string
+	w    float64
+}
+
 // contributions returns each term's push on the log-odds, relative to
 // the tenant's average customer for learned features and to "none" for
-// side facts, and the total log-odds.
-func (m *TransactionChurnModel) contributions(f ChurnFeatures) (float64, []Reason) {
+// side facts, and the total log-odds. The terms live in a fixed array so
+// scoring a customer allocates only the reasons it keeps.
+func (m *TransactionChurnModel) contributions(f ChurnFeatures) (float64, [maxTxTerms]txTerm, int) {
+	var ts [maxTxTerms]txTerm
 	v := f.vector()
 	z := m.Intercept
-	var rs []Reason
 	for j := range v {
 		c := m.Weights[j] * (v[j] - m.Mean[j]) / m.SD[j]
 		z += c
-		rs = append(rs, Reason{Code: txFeatureCodes[j], Weight: c})
+		ts[j] = txTerm{txFeatureCodes[j], c}
 	}
+	k := nTxFeatures
 	// Side facts add to the score as documented above.
 	od := float64(min(max(f.OverdueInvoices, 0), 5)) * wOverdue
 	tk := float64(min(max(f.OpenTickets, 0), 10)) * wOpenTicket
 	z += od + tk
-	rs = append(rs, Reason{Code: "overdue_invoices", Weight: od}, Reason{Code: "open_tickets", Weight: tk})
+	ts[k], ts[k+1] = txTerm{"overdue_invoices", od}, txTerm{"open_tickets", tk}
+	k += 2
 	if f.Satisfaction != nil {
 		s := wSatisfaction * (3 - math.Min(5, math.Max(1, *f.Satisfaction)))
 		z += s
-		rs = append(rs, Reason{Code: "satisfaction", Weight: s})
+		ts[k] = txTerm{"satisfaction", s}
+		k++
 	}
-	return z, rs
+	return z, ts, k
 }
 
 // Score returns the churn probability over the model's window and the
 // strongest reasons (at most maxReasons, only those raising the risk).
 func (m *TransactionChurnModel) Score(f ChurnFeatures, horizonDays, maxReasons int) (float64, []Reason) {
-	z, rs := m.contributions(f)
-	return sigmoid(z), topReasons(rs, maxReasons, func(r *Reason) { wordTxReason(r, f, horizonDays) })
+	z, ts, k := m.contributions(f)
+	terms := ts[:k]
+	slices.SortStableFunc(terms, func(a, b txTerm) int { return cmpFloat(b.w, a.w) })
+	var out []Reason
+	for _, t := range terms {
+		if t.w <= reasonFloor || len(out) == maxReasons {
+			break
+		}
+		if out == nil {
+			out = make([]Reason, 0, maxReasons)
+		}
+		r := Reason{Code: t.code, Weight: t.w}
+		wordTxReason(&r, f, horizonDays)
+		out = append(out, r)
+	}
+	return sigmoid(z), out
 }
 
-// topReasons keeps the positive contributions above a noise floor,
-// strongest first, and words them.
+// reasonFloor is the smallest log-odds push worth naming: below it a
+// reason explains nothing.
+const reasonFloor = 0.05
+
+// topReasons keeps the positive contributions above the floor, strongest
+// first, and words them.
 func topReasons(rs []Reason, n int, word func(*Reason)) []Reason {
-	const floor = 0.05 // log-odds: below this a reason explains nothing
 	out := rs[:0]
 	for _, r := range rs {
-		if r.Weight > floor {
+		if r.Weight > reasonFloor {
 			out = append(out, r)
 		}
 	}
@@ -328,8 +362,12 @@ func wordContractReason(c Contribution) Reason {
 	r := Reason{Code: "feature:" + c.Feature, Weight: c.Weight}
 	switch c.Feature {
 	case featTenure:
-		r.TextEN = fmt.Sprintf("customer for only %s months (typical %s)", c.Value, c.Typical)
-		r.TextFA = fmt.Sprintf("فقط %s ماه مشتری (معمول %s)", fa(c.Value), fa(c.Typical))
+		unit := "months"
+		if c.Value == "1" {
+			unit = "month"
+		}
+		r.TextEN = fmt.Sprintf("customer for %s %s (typical %s)", c.Value, unit, c.Typical)
+		r.TextFA = fmt.Sprintf("%s ماه مشتری (معمول %s)", fa(c.Value), fa(c.Typical))
 	case featMonthly:
 		r.TextEN = fmt.Sprintf("monthly contract value %s (typical %s)", c.Value, c.Typical)
 		r.TextFA = fmt.Sprintf("ارزش ماهانهٔ قرارداد %s (معمول %s)", fa(c.Value), fa(c.Typical))

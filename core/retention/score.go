@@ -427,8 +427,8 @@ func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, 
 		return m
 	}
 	c := E - int32(W)
-	var sums []Summary
-	var idx []int
+	sums := make([]Summary, 0, len(ledgers))
+	idx := make([]int, 0, len(ledgers))
 	for i, l := range ledgers {
 		if len(l) == 0 {
 			continue
