@@ -30,9 +30,9 @@ import (
 //	U  401 no session
 //	S  the same status (Want.Same) for everyone: public routes
 //
-// Adding a route: append a row below (or in a matrix_<area>_test.go file
-// of your own, appended to matrixRows in an init func) with Route exactly
-// as registered. TestRoleMatrix fails for any /api/ route without a row.
+// Adding a route: append a row to matrixRows or crmRows below (or, in a
+// test file of your own, append to matrixRows in an init func) with Route
+// exactly as registered. TestRoleMatrix fails for any /api/ route without a row.
 // Path placeholders: {rand} a made-up UUID, {member} a member of the
 // tenant with no role, {agency} the tenant's agency slug.
 
@@ -120,6 +120,112 @@ var matrixRows = []matrixRow{
 	{Method: "POST", Route: "/api/v1/agencies/:agency/tenants", Path: "/api/v1/agencies/{agency}/tenants", Body: map[string]string{"slug": "matrix-new-tenant", "name": "New"}, Want: w("FFFF YYFU")},
 }
 
+// tr is a tenant route row; :id in the route becomes a made-up id, so an
+// allowed request ends in its handler's own 404 or 4xx for a bad body.
+func tr(method, route, cols string) matrixRow {
+	return matrixRow{Method: method, Route: route, Path: strings.ReplaceAll(route, ":id", "{rand}"), Tenant: true, Want: w(cols)}
+}
+
+// The customer 360 (DESIGN §4, row by row). Non-members are 404, no
+// session 401, for every one of them.
+var crmRows = []matrixRow{
+	// customers, contacts, groups, notes: admin read; manager, sales full;
+	// support read, edit contacts, add notes.
+	tr("GET", "/api/v1/customers", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/counts", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers", "FYYF NNNU"),
+	tr("GET", "/api/v1/customers/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/customers/:id", "FYYF NNNU"),
+	tr("DELETE", "/api/v1/customers/:id", "FYYF NNNU"),
+	tr("GET", "/api/v1/customers/:id/profile", "YYYY NNNU"),
+	tr("GET", "/api/v1/specialties", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/contacts", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/contacts", "FYYF NNNU"),
+	tr("GET", "/api/v1/contacts/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/contacts/:id", "FYYY NNNU"),
+	tr("DELETE", "/api/v1/contacts/:id", "FYYF NNNU"),
+	tr("GET", "/api/v1/groups", "YYYY NNNU"),
+	tr("POST", "/api/v1/groups", "FYYF NNNU"),
+	tr("GET", "/api/v1/groups/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/groups/:id", "FYYF NNNU"),
+	tr("DELETE", "/api/v1/groups/:id", "FYYF NNNU"),
+	tr("GET", "/api/v1/notes", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/notes", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/notes", "FYYY NNNU"),
+	tr("GET", "/api/v1/notes/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/notes/:id", "FYYF NNNU"),
+	tr("DELETE", "/api/v1/notes/:id", "FYYF NNNU"),
+	// merge customers: manager, sales.
+	tr("POST", "/api/v1/customers/:id/merge", "FYYF NNNU"),
+	// scores: override forecast — manager, sales.
+	tr("PUT", "/api/v1/customers/:id/forecast-override", "FYYF NNNU"),
+	// custom field definitions: admin full, everyone else read.
+	tr("GET", "/api/v1/custom-fields", "YYYY NNNU"),
+	tr("POST", "/api/v1/custom-fields", "YFFF NNNU"),
+	tr("GET", "/api/v1/custom-fields/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/custom-fields/:id", "YFFF NNNU"),
+	tr("DELETE", "/api/v1/custom-fields/:id", "YFFF NNNU"),
+	// tickets: admin read, manager full, sales read, support full.
+	tr("GET", "/api/v1/tickets", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/tickets", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/tickets", "FYFY NNNU"),
+	tr("GET", "/api/v1/tickets/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/tickets/:id", "FYFY NNNU"),
+	tr("DELETE", "/api/v1/tickets/:id", "FYFY NNNU"),
+	// contracts, proposals: admin read, manager full, sales full, support read.
+	tr("GET", "/api/v1/contracts", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/contracts", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/contracts", "FYYF NNNU"),
+	tr("GET", "/api/v1/contracts/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/contracts/:id", "FYYF NNNU"),
+	tr("DELETE", "/api/v1/contracts/:id", "FYYF NNNU"),
+	tr("GET", "/api/v1/proposals", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/proposals", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/proposals", "FYYF NNNU"),
+	tr("GET", "/api/v1/proposals/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/proposals/:id", "FYYF NNNU"),
+	tr("DELETE", "/api/v1/proposals/:id", "FYYF NNNU"),
+	// invoices, payments: admin read, manager full, sales read, support read.
+	tr("GET", "/api/v1/invoices", "YYYY NNNU"),
+	tr("POST", "/api/v1/invoices", "FYFF NNNU"),
+	tr("GET", "/api/v1/customers/:id/invoices", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/invoices", "FYFF NNNU"),
+	tr("GET", "/api/v1/invoices/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/invoices/:id", "FYFF NNNU"),
+	tr("DELETE", "/api/v1/invoices/:id", "FYFF NNNU"),
+	tr("GET", "/api/v1/payments", "YYYY NNNU"),
+	tr("POST", "/api/v1/payments", "FYFF NNNU"),
+	tr("GET", "/api/v1/customers/:id/payments", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/payments", "FYFF NNNU"),
+	tr("GET", "/api/v1/payments/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/payments/:id", "FYFF NNNU"),
+	tr("DELETE", "/api/v1/payments/:id", "FYFF NNNU"),
+	// referrals: admin read, manager full, sales read + record, support read.
+	tr("GET", "/api/v1/referrals", "YYYY NNNU"),
+	tr("POST", "/api/v1/referrals", "FYYF NNNU"),
+	tr("GET", "/api/v1/customers/:id/referrals", "YYYY NNNU"),
+	tr("GET", "/api/v1/referrals/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/referrals/:id", "FYFF NNNU"),
+	tr("DELETE", "/api/v1/referrals/:id", "FYFF NNNU"),
+	// rewards: admin read, manager full, sales read, support read.
+	tr("GET", "/api/v1/rewards", "YYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/rewards", "YYYY NNNU"),
+	tr("POST", "/api/v1/customers/:id/rewards", "FYFF NNNU"),
+	tr("GET", "/api/v1/rewards/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/rewards/:id", "FYFF NNNU"),
+	tr("DELETE", "/api/v1/rewards/:id", "FYFF NNNU"),
+	// tasks: admin read; manager full; sales, support their own, assigned
+	// and created (create and update; deleting is the manager's).
+	tr("GET", "/api/v1/tasks", "YYYY NNNU"),
+	tr("POST", "/api/v1/tasks", "FYYY NNNU"),
+	tr("GET", "/api/v1/customers/:id/tasks", "YYYY NNNU"),
+	tr("GET", "/api/v1/tasks/:id", "YYYY NNNU"),
+	tr("PATCH", "/api/v1/tasks/:id", "FYYY NNNU"),
+	tr("DELETE", "/api/v1/tasks/:id", "FYFF NNNU"),
+}
+
+func init() { matrixRows = append(matrixRows, crmRows...) }
+
 func TestRoleMatrix(t *testing.T) {
 	h := webtest.New(t)
 	ctx := context.Background()
@@ -147,9 +253,16 @@ func TestRoleMatrix(t *testing.T) {
 	for _, row := range matrixRows {
 		covered[row.Method+" "+row.Route] = true
 	}
+	registered := map[string]bool{}
 	for _, r := range h.Server.Routes() {
+		registered[r.Method+" "+r.Path] = true
 		if strings.HasPrefix(r.Path, "/api/") && !covered[r.Method+" "+r.Path] {
 			t.Errorf("route %s %s has no row in the role matrix (web/rolematrix_test.go)", r.Method, r.Path)
+		}
+	}
+	for k := range covered {
+		if !registered[k] {
+			t.Errorf("the role matrix has a row for %s, which is not a registered route", k)
 		}
 	}
 
