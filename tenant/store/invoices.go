@@ -115,7 +115,8 @@ func (sc lrScope) loadInvoice(ctx context.Context, tx *sqlx.Tx, inv *core.Invoic
 // saveInvoice applies u to inv and writes it when anything changed.
 func (sc lrScope) saveInvoice(ctx context.Context, tx *sqlx.Tx, inv *core.Invoice, u core.InvoiceUpdate, isNew bool) error {
 	before := *inv
-	before.Lines = append([]core.InvoiceLine(nil), inv.Lines...)
+	before.Lines = make([]core.InvoiceLine, len(inv.Lines))
+	copy(before.Lines, inv.Lines)
 	oldCustomer := inv.CustomerID
 	if u.Number != nil {
 		n := strings.TrimSpace(*u.Number)

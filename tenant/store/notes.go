@@ -27,11 +27,11 @@ func (s *Store) CreateNote(ctx context.Context, customerID uuid.UUID, in core.No
 	}
 	n := core.Note{ID: core.NewID(), CustomerID: customerID, Kind: "note", AuthorID: sc.author()}
 	in.Apply(&n)
-	if err := n.Validate(); err != nil {
-		return core.Note{}, err
-	}
 	err = tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := sc.customerVisible(ctx, tx, customerID); err != nil {
+			return err
+		}
+		if err := n.Validate(); err != nil {
 			return err
 		}
 		return tx.GetContext(ctx, &n, `insert into notes (id, customer_id, kind, body, author_id)
