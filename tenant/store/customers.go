@@ -593,14 +593,14 @@ func filterCustomers(ctx context.Context, tx *sqlx.Tx, q *cuQuery, f *core.Custo
 		return err
 	}
 	bad := map[string]string{}
-	if withStatus && len(f.Status) > 0 {
-		ss := pq.StringArray{}
-		for _, st := range f.Status {
-			if !st.Valid() {
-				bad["status"] = "must be active, inactive or legacy"
-			}
-			ss = append(ss, string(st))
+	ss := pq.StringArray{}
+	for _, st := range f.Status {
+		if !st.Valid() {
+			bad["status"] = "must be active, inactive or legacy"
 		}
+		ss = append(ss, string(st))
+	}
+	if withStatus && len(ss) > 0 {
 		if len(ss) == 1 {
 			q.and("c.status = " + q.arg(ss[0]))
 		} else {
