@@ -55,6 +55,8 @@ func commands() []command {
 		{"worker", "run the background worker (scoring, imports, alerts)", cmdWorker},
 		{"migrate", "apply control and tenant migrations", cmdMigrate},
 		{"tenant", "create, list and show tenants", cmdTenant},
+		{"user", "create users, grant and revoke their roles in tenants", cmdUser},
+		{"agency", "create and list agencies", cmdAgency},
 	}
 }
 
