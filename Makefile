@@ -17,8 +17,9 @@ dev: services build
 	  echo "Press Ctrl-C to stop."; \
 	  wait $$spid
 
-## test: start services, vet, and run every test with the race detector
-test: services
+## test: start services (and Chromium for the browser tests), vet, and run every test with the race detector
+test:
+	@bash deploy/local/services.sh --chromium
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 14m ./...
 
