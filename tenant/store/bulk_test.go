@@ -48,22 +48,22 @@ func sampleBatch() (*store.Bulk, uuid.UUID, uuid.UUID) {
 		CustomerSpecialties: []store.BulkLink{{CustomerID: a, OtherID: sp}, {CustomerID: b, OtherID: sp}},
 		Contacts:            []store.BulkContact{{ID: core.NewID(), CustomerID: a, FirstName: "علی", LastName: "کریمی", IsPrimary: true}},
 		Invoices: []store.BulkInvoice{
-			{ID: inv1, CustomerID: a, Number: "1001", IssuedOn: date("2024-01-10"), Currency: "GBP", Total: 10000, PaidTotal: 10000, Status: "paid"},
-			{ID: inv2, CustomerID: a, Number: "1002", IssuedOn: date("2024-03-05"), DueOn: date("2024-04-05"), Currency: "GBP", Total: 5000, Status: "unpaid"},
-			{ID: cn, CustomerID: a, Number: "C1001", Kind: "credit_note", CreditOf: uuid.NullUUID{UUID: inv1, Valid: true}, IssuedOn: date("2024-04-01"), Currency: "GBP", Total: -2000, PaidTotal: -2000, Status: "paid"},
+			{ID: inv1, CustomerID: a, Number: "1001", IssuedOn: date("2024-01-10"), Currency: "USD", Total: 10000, PaidTotal: 10000, Status: "paid"},
+			{ID: inv2, CustomerID: a, Number: "1002", IssuedOn: date("2024-03-05"), DueOn: date("2024-04-05"), Currency: "USD", Total: 5000, Status: "unpaid"},
+			{ID: cn, CustomerID: a, Number: "C1001", Kind: "credit_note", CreditOf: uuid.NullUUID{UUID: inv1, Valid: true}, IssuedOn: date("2024-04-01"), Currency: "USD", Total: -2000, PaidTotal: -2000, Status: "paid"},
 		},
 		InvoiceLines: []store.BulkInvoiceLine{
 			{ID: core.NewID(), InvoiceID: inv1, Position: 1, Product: "MUG", Category: "Kitchen", Quantity: "4", UnitPrice: 2500, Amount: 10000},
 			{ID: core.NewID(), InvoiceID: cn, Position: 1, Product: "MUG", Category: "Kitchen", Quantity: "-0.8", UnitPrice: 2500, Amount: -2000},
 		},
-		Payments:  []store.BulkPayment{{ID: core.NewID(), CustomerID: a, InvoiceID: uuid.NullUUID{UUID: inv1, Valid: true}, InvoiceNumber: "1001", Amount: 10000, Currency: "GBP", PaidOn: date("2024-01-10"), Method: "card"}},
-		Contracts: []store.BulkContract{{ID: core.NewID(), CustomerID: b, Subject: "Line", Type: "Month-to-month", MonthlyValue: 2985, Currency: "GBP", StartOn: date("2023-01-01"), EndOn: date("2024-01-01"), Status: "ended", Churned: &churned}},
+		Payments:  []store.BulkPayment{{ID: core.NewID(), CustomerID: a, InvoiceID: uuid.NullUUID{UUID: inv1, Valid: true}, InvoiceNumber: "1001", Amount: 10000, Currency: "USD", PaidOn: date("2024-01-10"), Method: "card"}},
+		Contracts: []store.BulkContract{{ID: core.NewID(), CustomerID: b, Subject: "Line", Type: "Month-to-month", MonthlyValue: 2985, Currency: "USD", StartOn: date("2023-01-01"), EndOn: date("2024-01-01"), Status: "ended", Churned: &churned}},
 		Tickets: []store.BulkTicket{
 			{ID: core.NewID(), CustomerID: a, Subject: "late", Status: "open", OpenedAt: date("2024-03-06")},
 			{ID: core.NewID(), CustomerID: a, Subject: "broken", Status: "closed", OpenedAt: date("2024-01-11"), ClosedAt: date("2024-01-12"), Satisfaction: 4},
 		},
 		Referrals: []store.BulkReferral{{ID: ref, ReferrerID: a, ReferredID: b, ReferredOn: date("2024-02-01"), Status: "rewarded", Generated: true}},
-		Rewards:   []store.BulkReward{{ID: core.NewID(), CustomerID: a, ReferralID: uuid.NullUUID{UUID: ref, Valid: true}, Kind: "credit", Amount: 500, Currency: "GBP", IssuedAt: date("2024-02-02"), Generated: true}},
+		Rewards:   []store.BulkReward{{ID: core.NewID(), CustomerID: a, ReferralID: uuid.NullUUID{UUID: ref, Valid: true}, Kind: "credit", Amount: 500, Currency: "USD", IssuedAt: date("2024-02-02"), Generated: true}},
 	}
 	return bk, a, b
 }
@@ -175,7 +175,7 @@ func TestBulkLoadIsAllOrNothing(t *testing.T) {
 	bk, _, _ := sampleBatch()
 	// A payment for a customer who does not exist fails the foreign key
 	// after the customers were copied.
-	bk.Payments = append(bk.Payments, store.BulkPayment{ID: core.NewID(), CustomerID: core.NewID(), Amount: 1, Currency: "GBP", PaidOn: date("2024-01-01")})
+	bk.Payments = append(bk.Payments, store.BulkPayment{ID: core.NewID(), CustomerID: core.NewID(), Amount: 1, Currency: "USD", PaidOn: date("2024-01-01")})
 	if _, err := st.BulkLoad(ctx, bk); err == nil {
 		t.Fatal("load with a dangling payment succeeded")
 	}
