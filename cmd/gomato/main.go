@@ -57,6 +57,7 @@ func commands() []command {
 		{"tenant", "create, list and show tenants", cmdTenant},
 		{"user", "create users, grant and revoke their roles in tenants", cmdUser},
 		{"agency", "create and list agencies", cmdAgency},
+		{"bench", "generate the bench tenant and measure the customers API against its baseline SQL", cmdBench},
 	}
 }
 
