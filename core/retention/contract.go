@@ -61,21 +61,20 @@ type ContractModel struct {
 	cal   platt
 }
 
-// encoder turns examples into standardised numerics plus one-hot levels.
-type encoder struct {
-	numeric     []string
-	mean, sd    []float64
-	missingCol  []int // per numeric: indicator column or -1
-	categorical []string
-	levels      []map[string]int // per categorical: level → column
-	colMean     []float64        // training mean of each column, for reasons
-	colName     []string
-	colFeature  []int // column → feature index (numerics first, then categoricals)
-	p           int
+// table is a set of examples decoded once: numerics in a dense matrix
+// (NaN = missing) and categoricals as level indices. Cross-validation
+// builds it once and derives every fold's design from it without touching
+// the examples' maps again.
+type table struct {
+	numeric, categorical []string
+	levels               [][]string // per categorical, sorted vocabulary
+	num                  []float64  // n × len(numeric)
+	cat                  []int32    // n × len(categorical)
+	y                    []bool
 }
 
-func newEncoder(ex []ContractExample) (*encoder, map[string]int) {
-	e := &encoder{}
+func newTable(ex []ContractExample) *table {
+	tb := &table{}
 	numSet, catSet := map[string]bool{}, map[string]bool{}
 	for _, x := range ex {
 		for k := range x.Numeric {
@@ -86,20 +85,76 @@ func newEncoder(ex []ContractExample) (*encoder, map[string]int) {
 		}
 	}
 	for k := range numSet {
-		e.numeric = append(e.numeric, k)
+		tb.numeric = append(tb.numeric, k)
 	}
 	for k := range catSet {
-		e.categorical = append(e.categorical, k)
+		tb.categorical = append(tb.categorical, k)
 	}
-	sort.Strings(e.numeric)
-	sort.Strings(e.categorical)
+	sort.Strings(tb.numeric)
+	sort.Strings(tb.categorical)
+	vocab := make([]map[string]int32, len(tb.categorical))
+	for j, name := range tb.categorical {
+		set := map[string]bool{}
+		for _, x := range ex {
+			set[x.Categorical[name]] = true
+		}
+		lv := make([]string, 0, len(set))
+		for k := range set {
+			lv = append(lv, k)
+		}
+		sort.Strings(lv)
+		tb.levels = append(tb.levels, lv)
+		vocab[j] = make(map[string]int32, len(lv))
+		for i, l := range lv {
+			vocab[j][l] = int32(i)
+		}
+	}
+	k, m := len(tb.numeric), len(tb.categorical)
+	tb.num = make([]float64, len(ex)*k)
+	tb.cat = make([]int32, len(ex)*m)
+	tb.y = make([]bool, len(ex))
+	for i, x := range ex {
+		for j, name := range tb.numeric {
+			v, ok := x.Numeric[name]
+			if !ok {
+				v = math.NaN()
+			}
+			tb.num[i*k+j] = v
+		}
+		for j, name := range tb.categorical {
+			tb.cat[i*m+j] = vocab[j][x.Categorical[name]]
+		}
+		tb.y[i] = x.Churned
+	}
+	return tb
+}
+
+// encoder turns examples into standardised numerics plus one-hot levels.
+// Its statistics come from training rows only.
+type encoder struct {
+	numeric     []string
+	mean, sd    []float64
+	missingCol  []int // per numeric: indicator column or -1
+	categorical []string
+	levels      []map[string]int // per categorical: level → column
+	levelCol    [][]int32        // per categorical: vocabulary index → column
+	colMean     []float64        // training mean of each column, for reasons
+	colName     []string
+	colFeature  []int // column → feature index (numerics first, then categoricals)
+	p           int
+}
+
+// encoder computes standardisation and missing-value counts over rows.
+func (tb *table) encoder(rows []int) (*encoder, map[string]int) {
+	e := &encoder{numeric: tb.numeric, categorical: tb.categorical}
+	k := len(tb.numeric)
 	missing := map[string]int{}
-	for fi, name := range e.numeric {
+	for fi, name := range tb.numeric {
 		var s, ss float64
 		var n int
-		for _, x := range ex {
-			v, ok := x.Numeric[name]
-			if !ok || math.IsNaN(v) {
+		for _, i := range rows {
+			v := tb.num[i*k+fi]
+			if math.IsNaN(v) {
 				missing[name]++
 				continue
 			}
@@ -123,7 +178,7 @@ func newEncoder(ex []ContractExample) (*encoder, map[string]int) {
 		e.colFeature = append(e.colFeature, fi)
 		e.p++
 	}
-	for fi, name := range e.numeric {
+	for fi, name := range tb.numeric {
 		if missing[name] > 0 {
 			e.missingCol = append(e.missingCol, e.p)
 			e.colName = append(e.colName, name+" missing")
@@ -133,38 +188,60 @@ func newEncoder(ex []ContractExample) (*encoder, map[string]int) {
 			e.missingCol = append(e.missingCol, -1)
 		}
 	}
-	for ci, name := range e.categorical {
-		set := map[string]bool{}
-		for _, x := range ex {
-			set[x.Categorical[name]] = true
-		}
-		lv := make([]string, 0, len(set))
-		for k := range set {
-			lv = append(lv, k)
-		}
-		sort.Strings(lv)
+	for ci, name := range tb.categorical {
 		m := map[string]int{}
-		for _, l := range lv {
+		lc := make([]int32, len(tb.levels[ci]))
+		for li, l := range tb.levels[ci] {
 			m[l] = e.p
+			lc[li] = int32(e.p)
 			e.colName = append(e.colName, name+"="+l)
-			e.colFeature = append(e.colFeature, len(e.numeric)+ci)
+			e.colFeature = append(e.colFeature, len(tb.numeric)+ci)
 			e.p++
 		}
 		e.levels = append(e.levels, m)
+		e.levelCol = append(e.levelCol, lc)
 	}
 	return e, missing
 }
 
-// encode appends x as a row of d.
-func (e *encoder) encode(d *design, x ContractExample, cols []int32, vals []float64) ([]int32, []float64) {
-	cols, vals = cols[:0], vals[:0]
-	// Columns are laid out numerics, missing indicators, levels; appending
-	// in that order keeps each CSR row sorted, which logitHessian relies on.
+// designOf encodes rows of tb. Columns are laid out numerics, missing
+// indicators, levels; appending in that order keeps each CSR row sorted,
+// which logitHessian relies on.
+func (e *encoder) designOf(tb *table, rows []int) *design {
+	k, m := len(tb.numeric), len(tb.categorical)
+	d := &design{p: e.p, rowPtr: make([]int, 1, len(rows)+1),
+		col: make([]int32, 0, len(rows)*(k+m)), val: make([]float64, 0, len(rows)*(k+m))}
+	for _, i := range rows {
+		for j := 0; j < k; j++ {
+			if v := tb.num[i*k+j]; !math.IsNaN(v) {
+				d.col = append(d.col, int32(j))
+				d.val = append(d.val, (v-e.mean[j])/e.sd[j])
+			} // else imputed at the mean: standardised value 0
+		}
+		for j := 0; j < k; j++ {
+			if math.IsNaN(tb.num[i*k+j]) && e.missingCol[j] >= 0 {
+				d.col = append(d.col, int32(e.missingCol[j]))
+				d.val = append(d.val, 1)
+			}
+		}
+		for j := 0; j < m; j++ {
+			d.col = append(d.col, e.levelCol[j][tb.cat[i*m+j]])
+			d.val = append(d.val, 1)
+		}
+		d.rowPtr = append(d.rowPtr, len(d.col))
+	}
+	return d
+}
+
+// encode appends one example as a row of d, for scoring.
+func (e *encoder) encode(d *design, x ContractExample) {
+	var cols []int32
+	var vals []float64
 	for i, name := range e.numeric {
 		if v, ok := x.Numeric[name]; ok && !math.IsNaN(v) {
 			cols = append(cols, int32(i))
 			vals = append(vals, (v-e.mean[i])/e.sd[i])
-		} // else imputed at the mean: standardised value 0
+		}
 	}
 	for i, name := range e.numeric {
 		if v, ok := x.Numeric[name]; (!ok || math.IsNaN(v)) && e.missingCol[i] >= 0 {
@@ -179,16 +256,6 @@ func (e *encoder) encode(d *design, x ContractExample, cols []int32, vals []floa
 		}
 	}
 	d.appendRow(cols, vals)
-	return cols, vals
-}
-
-func (e *encoder) design(ex []ContractExample) *design {
-	d := &design{p: e.p, rowPtr: make([]int, 1, len(ex)+1)}
-	cols, vals := make([]int32, 0, 64), make([]float64, 0, 64)
-	for _, x := range ex {
-		cols, vals = e.encode(d, x, cols, vals)
-	}
-	return d
 }
 
 // ErrTooFewChurnEvents reports a contract model asked for without enough
@@ -201,20 +268,29 @@ var ErrTooFewChurnEvents = errors.New("retention: too few contracts or churn eve
 // cross-validation log loss, and probabilities recalibrated (Platt) on the
 // out-of-fold scores of the chosen strength.
 func FitContractModel(ex []ContractExample, opts ContractOptions) (*ContractModel, error) {
+	tb := newTable(ex)
+	rows := make([]int, len(ex))
+	for i := range rows {
+		rows[i] = i
+	}
+	return fitContractRows(tb, rows, opts)
+}
+
+// fitContractRows fits the contract model on rows of tb.
+func fitContractRows(tb *table, rows []int, opts ContractOptions) (*ContractModel, error) {
 	opts = opts.withDefaults()
-	y := make([]bool, len(ex))
+	y := pick(tb.y, rows)
 	churned := 0
-	for i, x := range ex {
-		y[i] = x.Churned
-		if x.Churned {
+	for _, v := range y {
+		if v {
 			churned++
 		}
 	}
-	if churned < opts.Folds || len(ex)-churned < opts.Folds {
-		return nil, fmt.Errorf("%w: %d examples, %d churned", ErrTooFewChurnEvents, len(ex), churned)
+	if churned < opts.Folds || len(y)-churned < opts.Folds {
+		return nil, fmt.Errorf("%w: %d examples, %d churned", ErrTooFewChurnEvents, len(y), churned)
 	}
-	enc, missing := newEncoder(ex)
-	d := enc.design(ex)
+	enc, missing := tb.encoder(rows)
+	d := enc.designOf(tb, rows)
 	folds := stratifiedFolds(y, opts.Folds, opts.Seed)
 	type cvRes struct {
 		logloss float64
@@ -222,7 +298,7 @@ func FitContractModel(ex []ContractExample, opts ContractOptions) (*ContractMode
 	}
 	res := make([]cvRes, len(opts.Lambdas))
 	for i := range res {
-		res[i].oof = make([]float64, len(ex))
+		res[i].oof = make([]float64, len(y))
 	}
 	// Each λ's fit on the previous fold is a close starting point for the
 	// next fold: the folds share two thirds of their data.
@@ -243,7 +319,9 @@ func FitContractModel(ex []ContractExample, opts ContractOptions) (*ContractMode
 			if prevFold[li] != nil {
 				warm = prevFold[li]
 			}
-			m := fitLogit(dtr, ytr, lam, warm)
+			// Only the held-out log loss matters here, which coefficients
+			// good to 1e-3 give to about 1e-6: a looser stop saves steps.
+			m := fitLogit(dtr, ytr, lam, warm, 1e-3)
 			warm = &m
 			prevFold[li] = &m
 			for j, i := range te {
@@ -266,17 +344,17 @@ func FitContractModel(ex []ContractExample, opts ContractOptions) (*ContractMode
 	cm := &ContractModel{
 		Lambda:    opts.Lambdas[best],
 		CVAUC:     ROCAUC(res[best].oof, y),
-		CVLogLoss: res[best].logloss / float64(len(ex)),
-		N:         len(ex), Churned: churned, Missing: missing, enc: enc,
+		CVLogLoss: res[best].logloss / float64(len(y)),
+		N:         len(y), Churned: churned, Missing: missing, enc: enc,
 	}
 	cm.cal = fitPlatt(res[best].oof, y)
-	cm.model = fitLogit(d, y, cm.Lambda, prevFold[best])
+	cm.model = fitLogit(d, y, cm.Lambda, prevFold[best], 1e-5)
 	enc.colMean = make([]float64, enc.p)
 	for k, c := range d.col {
 		enc.colMean[c] += d.val[k]
 	}
 	for j := range enc.colMean {
-		enc.colMean[j] /= float64(len(ex))
+		enc.colMean[j] /= float64(len(y))
 	}
 	return cm, nil
 }
@@ -304,7 +382,7 @@ type Contribution struct {
 // feature's contribution, largest first.
 func (m *ContractModel) Predict(x ContractExample) (float64, []Contribution) {
 	d := &design{p: m.enc.p}
-	m.enc.encode(d, x, nil, nil)
+	m.enc.encode(d, x)
 	z := m.model.linear(d, 0)
 	// contribution of each column: w_j (x_j − mean_j); sum per feature
 	nf := len(m.enc.numeric) + len(m.enc.categorical)
@@ -391,10 +469,8 @@ type CVReport struct {
 // fold runs the full fit, inner λ search and calibration included, so the
 // estimate is honest about the whole procedure.
 func CrossValidateContractModel(ex []ContractExample, folds, repeats int, opts ContractOptions) (CVReport, error) {
-	y := make([]bool, len(ex))
-	for i, x := range ex {
-		y[i] = x.Churned
-	}
+	tb := newTable(ex)
+	y := tb.y
 	var rep CVReport
 	type job struct{ r, f int }
 	type out struct {
@@ -426,12 +502,12 @@ func CrossValidateContractModel(ex []ContractExample, folds, repeats int, opts C
 					}
 				}
 				o := &results[jb.r*folds+jb.f]
-				m, err := FitContractModel(pick(ex, tr), opts)
+				m, err := fitContractRows(tb, tr, opts)
 				if err != nil {
 					o.err = err
 					continue
 				}
-				d := m.enc.design(pick(ex, te))
+				d := m.enc.designOf(tb, te)
 				probs := make([]float64, len(te))
 				for j := range te {
 					probs[j] = m.cal.prob(m.model.linear(d, j))

@@ -186,6 +186,9 @@ func (m *CrossSellModel) Rules() []AssociationRule {
 // sharing their specialties (where more popular than among all customers).
 // Each category keeps its strongest reason.
 func (m *CrossSellModel) Suggest(c CrossSellInput, n int) []Suggestion {
+	if len(c.Categories) == 0 && len(c.Baskets) == 0 && len(c.Specialties) == 0 {
+		return nil // nothing to go on; also the common case for order-only tenants
+	}
 	owned := map[string]bool{}
 	for _, k := range c.Categories {
 		owned[k] = true

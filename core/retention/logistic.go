@@ -55,13 +55,14 @@ func (m *logit) linear(d *design, i int) float64 {
 }
 
 // fitLogit maximises Σ log-likelihood − (lambda/2)·‖w‖² (the intercept is
-// not penalised), optionally warm-started from init. It is Newton's method
+// not penalised), optionally warm-started from init, until no coefficient
+// moves by more than tol. It is Newton's method
 // with Hessian reuse: building XᵀWX costs O(nnz²) per row against O(nnz)
 // for the gradient, so a factorised Hessian is kept while it still
 // contracts the step quickly and rebuilt when it stops doing so or a step
 // fails to lower the loss. Unlike stochastic methods it gives the same
 // answer on every run.
-func fitLogit(d *design, y []bool, lambda float64, init *logit) logit {
+func fitLogit(d *design, y []bool, lambda float64, init *logit, tol float64) logit {
 	p := d.p
 	m := logit{w: make([]float64, p)}
 	if init != nil {
@@ -103,8 +104,8 @@ func fitLogit(d *design, y []bool, lambda float64, init *logit) logit {
 		}
 		cholSolve(L, g, step, q)
 		size := maxAbs(step)
-		if size < 1e-6 {
-			break // far below what moves a probability
+		if size < tol {
+			break // no coefficient would move by more than tol
 		}
 		// Backtrack until the loss does not rise (it rarely needs to).
 		t := 1.0
@@ -298,7 +299,7 @@ func fitPlatt(z []float64, y []bool) platt {
 	for _, v := range z {
 		d.appendRow([]int32{0}, []float64{v})
 	}
-	m := fitLogit(d, y, 1e-6, nil)
+	m := fitLogit(d, y, 1e-6, nil, 1e-6)
 	return platt{A: m.w[0], B: m.b}
 }
 

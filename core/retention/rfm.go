@@ -97,18 +97,27 @@ func ScoreRFM(in []RFMInput) []RFMScore {
 // quintiles scores 1–5 by rank: rank k of n (0-based, ties at their first
 // rank) gets 1 + floor(5k/n).
 func quintiles(n int, val func(int) float64) []int {
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	type iv struct {
+		v float64
+		i int32
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(val(a), val(b)) })
+	vs := make([]iv, n)
+	for i := range vs {
+		vs[i] = iv{val(i), int32(i)}
+	}
+	slices.SortFunc(vs, func(a, b iv) int {
+		if c := cmpFloat(a.v, b.v); c != 0 {
+			return c
+		}
+		return int(a.i - b.i)
+	})
 	out := make([]int, n)
 	first := 0
-	for k, i := range idx {
-		if k > 0 && val(i) != val(idx[k-1]) {
+	for k, e := range vs {
+		if k > 0 && e.v != vs[k-1].v {
 			first = k
 		}
-		out[i] = 1 + 5*first/n
+		out[e.i] = 1 + 5*first/n
 	}
 	return out
 }
