@@ -19,8 +19,11 @@ type SchedulerConfig struct {
 	// (default 30 s).
 	Tick time.Duration
 	// NightlyAt is the time of day, in each tenant's own time zone, after
-	// which that day's nightly scoring run is due (default 02:00).
+	// which that day's nightly scoring run is due (0 is midnight; gomato
+	// worker defaults to 02:00).
 	NightlyAt time.Duration
+	// NoNightly turns nightly runs off (the reconciler still runs).
+	NoNightly bool
 	// ReconcileGrace is how old a pending outbox row must be before the
 	// reconciler looks at it, and how long a task may look orphaned
 	// before the next attempt starts (default 15 s).
@@ -32,9 +35,6 @@ type SchedulerConfig struct {
 func (c *SchedulerConfig) defaults() {
 	if c.Tick <= 0 {
 		c.Tick = 30 * time.Second
-	}
-	if c.NightlyAt <= 0 {
-		c.NightlyAt = 2 * time.Hour
 	}
 	if c.ReconcileGrace <= 0 {
 		c.ReconcileGrace = 15 * time.Second
@@ -80,7 +80,9 @@ func (w *Worker) leaderLoop(ctx context.Context, l *sessionLock) {
 		if !l.alive(ctx) {
 			return
 		}
-		if n, err := w.scheduleNightly(ctx); err != nil && ctx.Err() == nil {
+		if w.cfg.Scheduler.NoNightly {
+			// nothing to schedule
+		} else if n, err := w.scheduleNightly(ctx); err != nil && ctx.Err() == nil {
 			w.cfg.Log.Error("scheduler: nightly runs", "err", err)
 		} else if n > 0 {
 			w.cfg.Log.Info("scheduler: nightly runs requested", "tenants", n)

@@ -185,7 +185,6 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 		l.RevenueAtRisk += int64(math.Round(s.Risk * float64(s.CLV)))
 		clvs = append(clvs, s.CLV)
 	}
-	start = time.Now()
 	_, err = w.store.CompleteRun(ctx, run.ID, func(write store.ScoreWriter) error {
 		for i := range res.Scores {
 			if err := write(scoreRow(&res.Scores[i], metas[i].id, res.Unit, tn.Currency)); err != nil {
@@ -194,7 +193,6 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 		}
 		return nil
 	}, func() []store.Alert { return alerts }, func() store.RunResult {
-		timings["write"] = time.Since(start).Milliseconds()
 		return store.RunResult{Model: modelJSON(res), BacktestAUC: backtestAUC(res), Levels: levels,
 			Timings: timings, VIPCLVThreshold: topDecile(clvs)}
 	})
@@ -260,25 +258,64 @@ func scoreRow(s *retention.CustomerScore, id uuid.UUID, unit retention.TimeUnit,
 		r.PAlive, r.ExpectedPurchases, r.ExpectedSpend = &pa, &ep, &es
 	}
 	v := s.ForecastVerdict
-	r.ForecastVerdict, _ = json.Marshal(map[string]any{
-		"horizon_days": v.HorizonDays, "purchases": round(v.Purchases, 4),
-		"spend": core.Money{Amount: v.Spend, Currency: currency}, "risk_level": v.Level,
-		"usual_gap_days": round(s.UsualGapDays, 3), "days_since_last": s.DaysSinceLast,
+	r.ForecastVerdict, _ = json.Marshal(verdictJSON{
+		HorizonDays: v.HorizonDays, Purchases: round(v.Purchases, 4),
+		Spend: core.Money{Amount: v.Spend, Currency: currency}, RiskLevel: string(v.Level),
+		UsualGapDays: round(s.UsualGapDays, 3), DaysSinceLast: s.DaysSinceLast,
 	})
 	h := s.Health
 	r.Health = &h
 	hc := s.HealthComponents
-	r.HealthComponents, _ = json.Marshal(map[string]any{
-		"payment": round(hc.Payment, 4), "support": round(hc.Support, 4), "engagement": round(hc.Engagement, 4), "retention": round(hc.Retention, 4),
-		"weights":        map[string]float64{"payment": hc.WPayment, "support": hc.WSupport, "engagement": hc.WEngagement, "retention": hc.WRetention},
-		"health_no_risk": s.HealthNoRisk,
+	r.HealthComponents, _ = json.Marshal(healthJSON{
+		Payment: round(hc.Payment, 4), Support: round(hc.Support, 4), Engagement: round(hc.Engagement, 4), Retention: round(hc.Retention, 4),
+		Weights:      healthWeights{Payment: hc.WPayment, Support: hc.WSupport, Engagement: hc.WEngagement, Retention: hc.WRetention},
+		HealthNoRisk: s.HealthNoRisk,
 	})
-	cs := make([]map[string]any, len(s.CrossSell))
+	cs := make([]crossSellJSON, len(s.CrossSell))
 	for i, x := range s.CrossSell {
-		cs[i] = map[string]any{"category": x.Category, "score": round(x.Score, 4), "lift": round(x.Lift, 4), "source": x.Source, "because": x.Because}
+		cs[i] = crossSellJSON{Category: x.Category, Score: round(x.Score, 4), Lift: round(x.Lift, 4), Source: x.Source, Because: x.Because}
 	}
 	r.CrossSell, _ = json.Marshal(cs)
 	return r
+}
+
+// verdictJSON is the stored sales forecast verdict: expected purchases
+// and spend over the horizon, the risk level, and the usual gap the alert
+// decision compares against on the next run.
+type verdictJSON struct {
+	HorizonDays   int        `json:"horizon_days"`
+	Purchases     float64    `json:"purchases"`
+	Spend         core.Money `json:"spend"`
+	RiskLevel     string     `json:"risk_level"`
+	UsualGapDays  float64    `json:"usual_gap_days"`
+	DaysSinceLast int        `json:"days_since_last"`
+}
+
+// healthJSON is the stored health breakdown (components 0–1, weights
+// summing to 1, and the score without the risk component for roles that
+// may not see scores).
+type healthJSON struct {
+	Payment      float64       `json:"payment"`
+	Support      float64       `json:"support"`
+	Engagement   float64       `json:"engagement"`
+	Retention    float64       `json:"retention"`
+	Weights      healthWeights `json:"weights"`
+	HealthNoRisk int           `json:"health_no_risk"`
+}
+
+type healthWeights struct {
+	Payment    float64 `json:"payment"`
+	Support    float64 `json:"support"`
+	Engagement float64 `json:"engagement"`
+	Retention  float64 `json:"retention"`
+}
+
+type crossSellJSON struct {
+	Category string  `json:"category"`
+	Score    float64 `json:"score"`
+	Lift     float64 `json:"lift"`
+	Source   string  `json:"source"`
+	Because  string  `json:"because"`
 }
 
 // bgJSON describes a BG/NBD-family fit in its unit and in weeks, the unit

@@ -15,7 +15,7 @@ import (
 var workerVars = []configVar{
 	{name: "GOMATO_SCHEDULER", def: "on", help: "on or off: campaign for the scheduler leader lock (nightly runs, outbox reconciler)"},
 	{name: "GOMATO_SCHEDULER_TICK", def: "30s", help: "how often the scheduler leader looks at the clock and the outbox"},
-	{name: "GOMATO_NIGHTLY_AT", def: "02:00", help: "local time of day (each tenant's time zone) after which the nightly scoring run is due"},
+	{name: "GOMATO_NIGHTLY_AT", def: "02:00", help: "local time of day (each tenant's time zone) after which the nightly scoring run is due, or off"},
 	{name: "GOMATO_RECONCILE_GRACE", def: "15s", help: "age of pending outbox work before the reconciler re-enqueues it"},
 }
 
@@ -34,7 +34,7 @@ func cmdWorker(ctx context.Context, args []string, env environ) error {
 	}
 	defer a.Close()
 	logConfig(a.log, env.getenv, a.cfg)
-	a.log.Info("worker configuration", "scheduler", sched.Enabled, "tick", sched.Tick, "nightly_at", sched.NightlyAt, "reconcile_grace", sched.ReconcileGrace)
+	a.log.Info("worker configuration", "scheduler", sched.Enabled, "tick", sched.Tick, "nightly_at", sched.NightlyAt, "nightly_off", sched.NoNightly, "reconcile_grace", sched.ReconcileGrace)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	stop := serveMetrics(a, a.cfg.WorkerMetrics, reg)
@@ -79,6 +79,10 @@ func schedulerConfig(getenv func(string) string) (jobs.SchedulerConfig, error) {
 	}
 	if c.ReconcileGrace, err = time.ParseDuration(get("GOMATO_RECONCILE_GRACE")); err != nil || c.ReconcileGrace <= 0 {
 		return c, fmt.Errorf("GOMATO_RECONCILE_GRACE: want a positive duration such as 15s")
+	}
+	if get("GOMATO_NIGHTLY_AT") == "off" {
+		c.NoNightly = true
+		return c, nil
 	}
 	at, err := time.Parse("15:04", get("GOMATO_NIGHTLY_AT"))
 	if err != nil {

@@ -102,6 +102,12 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 			return err
 		}
 		now := time.Now()
+		phase := map[string]int64{}
+		mark := now
+		lap := func(name string) {
+			phase[name] = time.Since(mark).Milliseconds()
+			mark = time.Now()
+		}
 		n := 0
 		err = produce(func(r ScoreRow) error {
 			n++
@@ -121,6 +127,7 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 		if err := stmt.Close(); err != nil {
 			return err
 		}
+		lap("write_copy")
 		if _, err := tx.ExecContext(ctx, `
 			insert into scores select * from scoring_stage
 			on conflict (customer_id) do update set
@@ -134,27 +141,39 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 				cross_sell = excluded.cross_sell`); err != nil {
 			return fmt.Errorf("upsert scores: %w", err)
 		}
+		lap("write_upsert")
 		// The system forecast goes onto the customer; the override columns
-		// are the user's and stay as they are.
+		// are the user's and stay as they are. customers carries nine
+		// indexes (two GIN), so a row is rewritten only when what a person
+		// sees changes: the forecast's day or the verdict's risk level. The
+		// full, current verdict is always in scores.
 		if _, err := tx.ExecContext(ctx, `
 			update customers c set sales_forecast_at = s.forecast_at, sales_forecast = s.forecast_verdict
 			from scoring_stage s
 			where c.id = s.customer_id
-				and (c.sales_forecast_at is distinct from s.forecast_at or c.sales_forecast is distinct from s.forecast_verdict)`); err != nil {
+				and ((c.sales_forecast_at at time zone 'UTC')::date is distinct from (s.forecast_at at time zone 'UTC')::date
+					or c.sales_forecast->>'risk_level' is distinct from s.forecast_verdict->>'risk_level'
+					or (c.sales_forecast is null) <> (s.forecast_verdict is null))`); err != nil {
 			return fmt.Errorf("write forecasts: %w", err)
 		}
+		lap("write_forecasts")
 		result := res()
 		if err := raiseVIPTickets(ctx, tx, result.VIPCLVThreshold); err != nil {
 			return err
 		}
+		lap("write_vip_tickets")
 		created, err := insertAlerts(ctx, tx, runID, alerts())
 		if err != nil {
 			return err
 		}
+		lap("write_alerts")
 		l := result.Levels
-		tim, _ := json.Marshal(result.Timings)
+		for k, v := range result.Timings {
+			phase[k] = v
+		}
+		tim, _ := json.Marshal(phase)
 		if _, err := tx.ExecContext(ctx, `
-			update scoring_runs set status = 'done', finished_at = now(), error = '',
+			update scoring_runs set status = 'done', finished_at = clock_timestamp(), error = '',
 				customers_scored = $2, model = $3, backtest_auc = $4,
 				low_customers = $5, medium_customers = $6, high_customers = $7,
 				low_clv = $8, medium_clv = $9, high_clv = $10,
@@ -219,7 +238,7 @@ func insertAlerts(ctx context.Context, tx *sqlx.Tx, runID uuid.UUID, alerts []Al
 			titles = append(titles, a.Title)
 			bodies = append(bodies, a.Body)
 			d, _ := json.Marshal(map[string]any{"run_id": runID, "kind": a.Kind, "risk": a.Risk, "risk_level": a.RiskLevel,
-				"reasons": jsonOr(a.Reasons, "[]"), "offer": jsonOr(a.Offer, "{}")})
+				"reasons": json.RawMessage(jsonOr(a.Reasons, "[]")), "offer": json.RawMessage(jsonOr(a.Offer, "{}"))})
 			details = append(details, string(d))
 			if a.AssigneeID != nil {
 				assignees = append(assignees, sql.NullString{String: a.AssigneeID.String(), Valid: true})
