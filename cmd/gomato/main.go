@@ -55,6 +55,7 @@ func commands() []command {
 		{"worker", "run the background worker (scoring, imports, alerts)", cmdWorker},
 		{"migrate", "apply control and tenant migrations", cmdMigrate},
 		{"tenant", "create, list and show tenants", cmdTenant},
+		{"demo", "build the demo agency and tenants from the datasets in testdata/", cmdDemo},
 		{"user", "create users, grant and revoke their roles in tenants", cmdUser},
 		{"agency", "create and list agencies", cmdAgency},
 		{"bench", "generate the bench tenant and measure the customers API against its baseline SQL", cmdBench},
