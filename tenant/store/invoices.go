@@ -274,11 +274,21 @@ func lrRecompute(ctx context.Context, tx *sqlx.Tx, ids []uuid.UUID, all bool) er
 	// Invoice paid totals and statuses first; the customer facts read them.
 	_, err = tx.ExecContext(ctx, `
 		with target as (
-			select i.id, i.total, i.status, i.due_on, i.paid_total,
-				coalesce((select sum(p.amount) from payments p where p.invoice_id = i.id), 0)
-				- coalesce((select sum(cn.total) from invoices cn where cn.credit_of = i.id and cn.status <> 'cancelled'), 0) as paid
+			select i.id, i.total, i.status, i.due_on, i.paid_total
 			from invoices i
 			where $3 or i.customer_id = any($1::uuid[])),
+		paid as (
+			select p.invoice_id as id, sum(p.amount) as amount
+			from payments p join target on target.id = p.invoice_id
+			group by p.invoice_id),
+		credited as (
+			select cn.credit_of as id, sum(cn.total) as amount
+			from invoices cn join target on target.id = cn.credit_of
+			where cn.status <> 'cancelled'
+			group by cn.credit_of),
+		sums as (
+			select target.*, coalesce(paid.amount, 0) - coalesce(credited.amount, 0) as paid
+			from target left join paid on paid.id = target.id left join credited on credited.id = target.id),
 		next as (
 			select id, paid, case
 				when status = 'cancelled' then 'cancelled'
@@ -286,7 +296,7 @@ func lrRecompute(ctx context.Context, tx *sqlx.Tx, ids []uuid.UUID, all bool) er
 				when due_on < $2::date then 'overdue'
 				when paid > 0 then 'partial'
 				else 'unpaid' end as status
-			from target)
+			from sums)
 		update invoices i set paid_total = next.paid, status = next.status, updated_at = now()
 		from next
 		where i.id = next.id and (i.paid_total, i.status) is distinct from (next.paid, next.status)`,
