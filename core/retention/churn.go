@@ -206,7 +206,7 @@ func fitTxChurn(feats []ChurnFeatures, lapsed []bool) TransactionChurnModel {
 	// A light ridge (λ = 1 on thousands of rows) only keeps collinear
 	// features (P(alive) and recency move together) from trading huge
 	// opposite weights.
-	lg := fitLogit(d, lapsed, 1, nil, 1e-4)
+	lg := fitLogit(d.dense(), lapsed, 1, nil, 1e-4)
 	m.Intercept = lg.b
 	copy(m.Weights[:], lg.w)
 	scores := make([]float64, n)

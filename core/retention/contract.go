@@ -312,7 +312,7 @@ func fitContractRows(tb *table, rows []int, opts ContractOptions) (*ContractMode
 				tr = append(tr, i)
 			}
 		}
-		dtr, dte := d.subset(tr), d.subset(te)
+		dtr, dte := d.subset(tr).dense(), d.subset(te)
 		ytr := pick(y, tr)
 		var warm *logit
 		for li, lam := range opts.Lambdas {
@@ -348,7 +348,7 @@ func fitContractRows(tb *table, rows []int, opts ContractOptions) (*ContractMode
 		N:         len(y), Churned: churned, Missing: missing, enc: enc,
 	}
 	cm.cal = fitPlatt(res[best].oof, y)
-	cm.model = fitLogit(d, y, cm.Lambda, prevFold[best], 1e-5)
+	cm.model = fitLogit(d.dense(), y, cm.Lambda, prevFold[best], 1e-5)
 	enc.colMean = make([]float64, enc.p)
 	for k, c := range d.col {
 		enc.colMean[c] += d.val[k]

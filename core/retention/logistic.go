@@ -3,6 +3,10 @@ package retention
 import (
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 )
 
 // design is a feature matrix in compressed sparse rows. One-hot
@@ -54,16 +58,41 @@ func (m *logit) linear(d *design, i int) float64 {
 	return z
 }
 
+// dense is a row-major n×p matrix: the form the fits run on. The CSR
+// design is compact to build and subset; the dense copy lets gonum's BLAS
+// (assembly kernels) do the products, which is several times faster than
+// an indexed loop and keeps race-detector builds fast as well.
+type dense struct {
+	n, p int
+	x    []float64
+}
+
+// dense expands d.
+func (d *design) dense() *dense {
+	n := d.rows()
+	m := &dense{n: n, p: d.p, x: make([]float64, n*d.p)}
+	for i := 0; i < n; i++ {
+		row := m.x[i*d.p : (i+1)*d.p]
+		for k := d.rowPtr[i]; k < d.rowPtr[i+1]; k++ {
+			row[d.col[k]] = d.val[k]
+		}
+	}
+	return m
+}
+
+func (m *dense) general() blas64.General {
+	return blas64.General{Rows: m.n, Cols: m.p, Stride: max(m.p, 1), Data: m.x}
+}
+
 // fitLogit maximises Σ log-likelihood − (lambda/2)·‖w‖² (the intercept is
 // not penalised), optionally warm-started from init, until no coefficient
-// moves by more than tol. It is Newton's method
-// with Hessian reuse: building XᵀWX costs O(nnz²) per row against O(nnz)
-// for the gradient, so a factorised Hessian is kept while it still
-// contracts the step quickly and rebuilt when it stops doing so or a step
-// fails to lower the loss. Unlike stochastic methods it gives the same
-// answer on every run.
-func fitLogit(d *design, y []bool, lambda float64, init *logit, tol float64) logit {
-	p := d.p
+// moves by more than tol. It is Newton's method with Hessian reuse: the
+// Hessian XᵀWX costs p times a gradient, so a factorised Hessian is kept
+// while it still contracts the step quickly and rebuilt when it stops
+// doing so or a step fails to lower the loss. Unlike stochastic methods it
+// gives the same answer on every run.
+func fitLogit(X *dense, y []bool, lambda float64, init *logit, tol float64) logit {
+	p := X.p
 	m := logit{w: make([]float64, p)}
 	if init != nil {
 		copy(m.w, init.w)
@@ -79,19 +108,20 @@ func fitLogit(d *design, y []bool, lambda float64, init *logit, tol float64) log
 		m.b = math.Log(r / (1 - r))
 	}
 	q := p + 1 // intercept stored last
+	ws := newLogitWork(X)
 	L := make([]float64, q*q)
 	g := make([]float64, q)
 	step := make([]float64, q)
 	trial := logit{w: make([]float64, p)}
 	gn := make([]float64, q)
-	loss := logitLossGrad(d, y, lambda, &m, g)
+	loss := ws.lossGrad(X, y, lambda, &m, g)
 	needH := true
 	prevStep := math.Inf(1)
 	for it := 0; it < 200; it++ {
 		if needH {
-			logitHessian(d, y, lambda, &m, L)
+			ws.hessian(X, lambda, L)
 			if !cholesky(L, q) {
-				logitHessian(d, y, lambda+1e-6, &m, L)
+				ws.hessian(X, lambda+1e-6, L)
 				for j := 0; j < q; j++ {
 					L[j*q+j] += 1e-8
 				}
@@ -115,7 +145,7 @@ func fitLogit(d *design, y []bool, lambda float64, init *logit, tol float64) log
 				trial.w[j] = m.w[j] - t*step[j]
 			}
 			trial.b = m.b - t*step[p]
-			newLoss = logitLossGrad(d, y, lambda, &trial, gn)
+			newLoss = ws.lossGrad(X, y, lambda, &trial, gn)
 			if newLoss <= loss+1e-12*math.Abs(loss) || ls == 30 {
 				break
 			}
@@ -140,17 +170,32 @@ func fitLogit(d *design, y []bool, lambda float64, init *logit, tol float64) log
 	return m
 }
 
-// logitLossGrad returns the penalised negative log-likelihood at m and
-// fills g with its gradient (intercept last).
-func logitLossGrad(d *design, y []bool, lambda float64, m *logit, g []float64) float64 {
-	p := d.p
-	for i := range g {
-		g[i] = 0
+// logitWork holds the per-row buffers of one fit. pr and w are the
+// probabilities and weights at the last lossGrad point, which is where
+// hessian evaluates: the accepted step's point.
+type logitWork struct {
+	z, r, pr, sw []float64
+	xs           []float64 // √w-scaled rows for the Hessian
+	hp           []float64 // p×p
+}
+
+func newLogitWork(X *dense) *logitWork {
+	return &logitWork{z: make([]float64, X.n), r: make([]float64, X.n), pr: make([]float64, X.n),
+		sw: make([]float64, X.n), hp: make([]float64, X.p*X.p)}
+}
+
+// lossGrad returns the penalised negative log-likelihood at m and fills g
+// with its gradient (intercept last).
+func (ws *logitWork) lossGrad(X *dense, y []bool, lambda float64, m *logit, g []float64) float64 {
+	p := X.p
+	for i := range ws.z {
+		ws.z[i] = m.b
 	}
-	var loss float64
-	n := d.rows()
-	for i := 0; i < n; i++ {
-		z := m.linear(d, i)
+	if p > 0 {
+		blas64.Gemv(blas.NoTrans, 1, X.general(), blas64.Vector{N: p, Data: m.w, Inc: 1}, 1, blas64.Vector{N: X.n, Data: ws.z, Inc: 1})
+	}
+	var loss, sumR float64
+	for i, z := range ws.z {
 		// one exp serves both the probability and the loss
 		e := math.Exp(-math.Abs(z))
 		l1 := math.Log1p(e)
@@ -160,6 +205,7 @@ func logitLossGrad(d *design, y []bool, lambda float64, m *logit, g []float64) f
 		} else {
 			pr = e / (1 + e)
 		}
+		ws.pr[i] = pr
 		r := pr
 		if y[i] {
 			loss += l1 + math.Max(-z, 0)
@@ -167,11 +213,13 @@ func logitLossGrad(d *design, y []bool, lambda float64, m *logit, g []float64) f
 		} else {
 			loss += l1 + math.Max(z, 0)
 		}
-		for k := d.rowPtr[i]; k < d.rowPtr[i+1]; k++ {
-			g[d.col[k]] += r * d.val[k]
-		}
-		g[p] += r
+		ws.r[i] = r
+		sumR += r
 	}
+	if p > 0 {
+		blas64.Gemv(blas.Trans, 1, X.general(), blas64.Vector{N: X.n, Data: ws.r, Inc: 1}, 0, blas64.Vector{N: p, Data: g[:p], Inc: 1})
+	}
+	g[p] = sumR
 	for j := 0; j < p; j++ {
 		g[j] += lambda * m.w[j]
 		loss += lambda / 2 * m.w[j] * m.w[j]
@@ -179,37 +227,37 @@ func logitLossGrad(d *design, y []bool, lambda float64, m *logit, g []float64) f
 	return loss
 }
 
-// logitHessian fills the lower triangle of H (q×q, q = p+1, intercept
-// last) with XᵀWX + λI at m. Columns within a row are stored in ascending
-// order, so visiting l ≤ k touches only the lower triangle.
-func logitHessian(d *design, y []bool, lambda float64, m *logit, H []float64) {
-	p := d.p
-	q := p + 1
-	for i := range H {
-		H[i] = 0
+// hessian fills the lower triangle of H (q×q, q = p+1, intercept last)
+// with XᵀWX + λI at the probabilities of the last lossGrad call.
+func (ws *logitWork) hessian(X *dense, lambda float64, H []float64) {
+	p, q := X.p, X.p+1
+	if ws.xs == nil {
+		ws.xs = make([]float64, len(X.x))
 	}
-	n := d.rows()
-	for i := 0; i < n; i++ {
-		pr := sigmoid(m.linear(d, i))
+	var sw float64
+	for i, pr := range ws.pr {
 		w := pr * (1 - pr)
 		if w < 1e-12 {
 			w = 1e-12
 		}
-		a, b := d.rowPtr[i], d.rowPtr[i+1]
-		cols, vals := d.col[a:b], d.val[a:b]
-		for k, ck := range cols {
-			wv := w * vals[k]
-			row := H[int(ck)*q : int(ck)*q+q]
-			for l := 0; l <= k; l++ {
-				row[cols[l]] += wv * vals[l]
-			}
-			H[p*q+int(ck)] += wv
-		}
-		H[p*q+p] += w
+		ws.sw[i] = w
+		sw += w
+		floats.ScaleTo(ws.xs[i*p:(i+1)*p], math.Sqrt(w), X.x[i*p:(i+1)*p])
 	}
-	for j := 0; j < p; j++ {
-		H[j*q+j] += lambda
+	for i := range H {
+		H[i] = 0
 	}
+	if p > 0 {
+		blas64.Syrk(blas.Trans, 1, blas64.General{Rows: X.n, Cols: p, Stride: p, Data: ws.xs}, 0,
+			blas64.Symmetric{Uplo: blas.Lower, N: p, Stride: p, Data: ws.hp})
+		// intercept row: Σ wᵢ xᵢⱼ
+		blas64.Gemv(blas.Trans, 1, X.general(), blas64.Vector{N: X.n, Data: ws.sw, Inc: 1}, 0, blas64.Vector{N: p, Data: H[p*q : p*q+p], Inc: 1})
+	}
+	for i := 0; i < p; i++ {
+		copy(H[i*q:i*q+i+1], ws.hp[i*p:i*p+i+1])
+		H[i*q+i] += lambda
+	}
+	H[p*q+p] = sw
 }
 
 // softplus is log(1 + e^z) without overflow.
@@ -299,7 +347,7 @@ func fitPlatt(z []float64, y []bool) platt {
 	for _, v := range z {
 		d.appendRow([]int32{0}, []float64{v})
 	}
-	m := fitLogit(d, y, 1e-6, nil, 1e-6)
+	m := fitLogit(d.dense(), y, 1e-6, nil, 1e-6)
 	return platt{A: m.w[0], B: m.b}
 }
 
