@@ -99,3 +99,47 @@ func (c CustomerInput) summaryX(res Result) int {
 	s := Summarize(c.Transactions, SummaryOptions{AsOf: res.AsOf, Unit: res.Unit, CountFreeOrders: true})
 	return s.X
 }
+
+func TestCDNOWMasterOneTimeBuyers(t *testing.T) {
+	in, _ := cdnowMasterTenant(t)
+	hist := make([]History, len(in.Customers))
+	oneTime := 0
+	for i, c := range in.Customers {
+		s := Summarize(c.Transactions, SummaryOptions{AsOf: cdnowHoldoutEnd, Unit: Weeks, CountFreeOrders: true})
+		hist[i] = s.History()
+		if s.X == 0 {
+			oneTime++
+		}
+	}
+	// DESIGN §7: 12,054 of the 23,570 CDNOW master customers bought once.
+	if oneTime != 12054 {
+		t.Fatalf("one-time buyers = %d, want 12054", oneTime)
+	}
+	bg, err := FitBG(BGNBD, hist, Weeks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbg, err := FitBG(MBGNBD, hist, Weeks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bgOne, mbgLow := 0, 0
+	for _, h := range hist {
+		if h.X != 0 {
+			continue
+		}
+		if bg.PAlive(h) == 1 {
+			bgOne++
+		}
+		if mbg.PAlive(h) < 0.5 {
+			mbgLow++
+		}
+	}
+	t.Logf("one-time buyers: BG/NBD P(alive)=1 for %d; MBG/NBD P(alive) < 0.5 for %d", bgOne, mbgLow)
+	if bgOne != oneTime {
+		t.Errorf("BG/NBD gives P(alive)=1 to %d one-time buyers, want all %d", bgOne, oneTime)
+	}
+	if mbgLow < oneTime/2 {
+		t.Errorf("MBG/NBD leaves %d of %d one-time buyers (most silent for over a year) at P(alive) ≥ 0.5", oneTime-mbgLow, oneTime)
+	}
+}
