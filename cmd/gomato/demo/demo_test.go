@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/tenant/tenanttest"
@@ -176,7 +178,8 @@ func TestDemoLoadsSlicesOfEveryDataset(t *testing.T) {
 	env := tenanttest.New(t)
 	ctx := context.Background()
 	dir := sliceData(t)
-	cfg := Config{DB: env.DB, Registry: env.Registry, DataDir: dir, Now: fixedNow, Out: testWriter{t}}
+	accounts := ControlPlane{Users: &tenant.Users{DB: env.DB}, Authz: authz.New(env.DB, quietLog(t))}
+	cfg := Config{DB: env.DB, Registry: env.Registry, DataDir: dir, Now: fixedNow, Out: testWriter{t}, Accounts: accounts}
 	sum, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -216,9 +219,23 @@ func TestDemoLoadsSlicesOfEveryDataset(t *testing.T) {
 			tel.Customers, tel.Contracts, tel.Churned, tel.Invoices, tel.Net, tel.Paid, tcust, tcust, tchurn, ti, tcents, tcents)
 	}
 
-	// A second run duplicates nothing.
-	if _, err := Run(ctx, cfg); err != nil {
+	checkPeople(t, env, accounts, sum)
+
+	// A second run duplicates nothing, and rotates every password.
+	sum2, err := Run(ctx, cfg)
+	if err != nil {
 		t.Fatal(err)
+	}
+	users := &tenant.Users{DB: env.DB}
+	for i, c := range sum.Credentials {
+		if _, err := users.CheckPassword(ctx, c.Email, c.Password); err == nil {
+			t.Errorf("%s: the first run's password still works after the second run", c.Email)
+		}
+		if n := sum2.Credentials[i]; n.Email != c.Email || n.Password == c.Password {
+			t.Errorf("second run's credential %d: %s / same password %v", i, n.Email, n.Password == c.Password)
+		} else if _, err := users.CheckPassword(ctx, n.Email, n.Password); err != nil {
+			t.Errorf("%s: the new password does not sign in: %v", n.Email, err)
+		}
 	}
 	for slug, before := range map[string]dbTotals{"online-retail": retail, "music-store": music, "telecom": tel} {
 		tn, err := env.Registry.TenantBySlug(ctx, slug)
@@ -232,11 +249,11 @@ func TestDemoLoadsSlicesOfEveryDataset(t *testing.T) {
 
 	// --reset drops and recreates: new tenants, same data.
 	cfg.Reset = true
-	sum2, err := Run(ctx, cfg)
+	sum3, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ts := range sum2.Tenants {
+	for _, ts := range sum3.Tenants {
 		if ts.Tenant.ID == byslug[ts.Tenant.Slug].Tenant.ID {
 			t.Errorf("%s: --reset kept the tenant", ts.Tenant.Slug)
 		}
@@ -256,6 +273,47 @@ func TestDemoNamesTheFlagWhenDataIsMissing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "--data") {
 		t.Fatalf("err = %v, want one naming --data", err)
 	}
+}
+
+// checkPeople: the printed sign-ins work, each tenant user has exactly
+// their role there and is a member of no other demo tenant.
+func checkPeople(t *testing.T, env *tenanttest.Env, accounts ControlPlane, sum *Summary) {
+	t.Helper()
+	ctx := context.Background()
+	if len(sum.Credentials) != 2+3*len(Roles) {
+		t.Fatalf("%d sign-ins, want %d", len(sum.Credentials), 2+3*len(Roles))
+	}
+	for _, c := range sum.Credentials {
+		u, err := accounts.Users.CheckPassword(ctx, c.Email, c.Password)
+		if err != nil {
+			t.Errorf("%s cannot sign in with the printed password: %v", c.Email, err)
+			continue
+		}
+		for _, ts := range sum.Tenants {
+			roles, _, err := accounts.Authz.RolesOf(ctx, ts.Tenant.ID, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine := strings.HasPrefix(c.Who, ts.Tenant.Slug+" ")
+			switch {
+			case mine && (len(roles) != 1 || !strings.HasSuffix(c.Who, " "+roles[0])):
+				t.Errorf("%s in %s: roles %v, want the one in %q", c.Email, ts.Tenant.Slug, roles, c.Who)
+			case !mine && len(roles) != 0:
+				t.Errorf("%s has roles %v in %s", c.Email, roles, ts.Tenant.Slug)
+			}
+		}
+	}
+	var hashes int
+	if err := env.DB.GetContext(ctx, &hashes, `select count(*) from control.users where password_hash like '$argon2id$%'`); err != nil {
+		t.Fatal(err)
+	}
+	if hashes != len(sum.Credentials) {
+		t.Errorf("%d argon2id hashes stored, want %d", hashes, len(sum.Credentials))
+	}
+}
+
+func quietLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 type testWriter struct{ t *testing.T }
