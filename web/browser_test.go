@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -363,14 +362,12 @@ func TestBrowserSalesAndSupport(t *testing.T) {
 		b.screenshot("profile-support-" + lang)
 		b.signOut()
 	}
-	b.noDialogs()
+	browserEscaping(t, f, b)
 }
 
-// TestBrowserEscaping: the customer named <script>alert(1)</script> shows
+// browserEscaping: the customer named <script>alert(1)</script> shows
 // as text and runs nothing; the bidi-named one does not reorder its row.
-func TestBrowserEscaping(t *testing.T) {
-	f := newBrowserFixture(t)
-	b := newBrowser(t, f.base)
+func browserEscaping(t *testing.T, f *browserFixture, b *browser) {
 	setLocale(t, f.h, f.users[authz.RoleManager], "en")
 	b.signIn(f.users[authz.RoleManager].Email, f.password)
 	b.do("open the script-named customer",
@@ -390,5 +387,3 @@ func TestBrowserEscaping(t *testing.T) {
 	}
 	b.noDialogs()
 }
-
-var _ = errors.New

@@ -1,13 +1,10 @@
 package web_test
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,8 +123,7 @@ var missingRE = regexp.MustCompile(regexp.QuoteMeta(i18n.MissingMark) + `[^⟧]*
 // TestUIPagesRenderForEveryRole opens every page as every role in both
 // languages: pages a role may use render without a missing translation;
 // the others answer 403 with an error page in the user's language.
-func TestUIPagesRenderForEveryRole(t *testing.T) {
-	f := newUIFixture(t)
+func uiPagesRenderForEveryRole(t *testing.T, f *uiFixture) {
 	base := "/t/" + f.tn.Slug
 	prof := base + "/customers/" + f.high.ID.String()
 	pages := []struct {
@@ -184,8 +180,7 @@ func TestUIPagesRenderForEveryRole(t *testing.T) {
 }
 
 // TestUINavigationFollowsRoles: nobody sees a menu item they cannot use.
-func TestUINavigationFollowsRoles(t *testing.T) {
-	f := newUIFixture(t)
+func uiNavigationFollowsRoles(t *testing.T, f *uiFixture) {
 	path := "/t/" + f.tn.Slug + "/customers"
 	for role, u := range f.users {
 		body := string(f.get(t, u, path).Body)
@@ -210,8 +205,7 @@ func TestUINavigationFollowsRoles(t *testing.T) {
 
 // TestUIEscaping: a customer named like a script and one with bidi
 // controls are shown as text, isolated, in the list and on the profile.
-func TestUIEscaping(t *testing.T) {
-	f := newUIFixture(t)
+func uiEscaping(t *testing.T, f *uiFixture) {
 	u := f.users[authz.RoleSales]
 	for _, path := range []string{"/t/" + f.tn.Slug + "/customers", "/t/" + f.tn.Slug + "/customers/" + f.script.ID.String()} {
 		body := string(f.get(t, u, path).Body)
@@ -231,8 +225,7 @@ func TestUIEscaping(t *testing.T) {
 // TestUISupportSeesHealthWithoutRisk: support's retention card has no
 // risk, reasons, CLV or forecast, but shows health without its risk
 // component; sales sees all of it.
-func TestUISupportSeesHealthWithoutRisk(t *testing.T) {
-	f := newUIFixture(t)
+func uiSupportSeesHealthWithoutRisk(t *testing.T, f *uiFixture) {
 	path := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
 	setLocale(t, f.h, f.users[authz.RoleSupport], "en")
 	setLocale(t, f.h, f.users[authz.RoleSales], "en")
@@ -271,8 +264,7 @@ func between(s, marker string, n int) string {
 
 // TestUIPersianProfile: a Persian user gets RTL, Persian digits, Jalali
 // dates and reasons in Persian.
-func TestUIPersianProfile(t *testing.T) {
-	f := newUIFixture(t)
+func uiPersianProfile(t *testing.T, f *uiFixture) {
 	u := f.users[authz.RoleSales]
 	setLocale(t, f.h, u, "fa")
 	body := string(f.get(t, u, "/t/"+f.tn.Slug+"/customers/"+f.high.ID.String()).Body)
@@ -284,8 +276,7 @@ func TestUIPersianProfile(t *testing.T) {
 }
 
 // TestUICrossTenant: another tenant's pages and customers are 404 pages.
-func TestUICrossTenant(t *testing.T) {
-	f := newUIFixture(t)
+func uiCrossTenant(t *testing.T, f *uiFixture) {
 	u := f.users[authz.RoleManager]
 	for _, path := range []string{
 		"/t/" + f.other.Slug + "/customers",
@@ -308,8 +299,7 @@ func TestUICrossTenant(t *testing.T) {
 
 // TestUIForms: creating a task, a note, a ticket and a contact, with
 // inline messages in the user's language when a field is wrong.
-func TestUIForms(t *testing.T) {
-	f := newUIFixture(t)
+func uiForms(t *testing.T, f *uiFixture) {
 	sales := f.users[authz.RoleSales]
 	setLocale(t, f.h, sales, "fa")
 	base := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
@@ -351,8 +341,7 @@ func TestUIForms(t *testing.T) {
 }
 
 // TestUICustomerForm: create with Persian digits, edit, and inline errors.
-func TestUICustomerForm(t *testing.T) {
-	f := newUIFixture(t)
+func uiCustomerForm(t *testing.T, f *uiFixture) {
 	sales := f.users[authz.RoleSales]
 	setLocale(t, f.h, sales, "en")
 	path := "/t/" + f.tn.Slug + "/customers"
@@ -386,8 +375,8 @@ func TestUICustomerForm(t *testing.T) {
 
 // TestUILogin: the sign-in form needs its CSRF token, signs in, and shows
 // the rate limit in the user's language.
-func TestUILogin(t *testing.T) {
-	h := webtest.NewWith(t, webtest.Options{})
+func uiLogin(t *testing.T, f *uiFixture) {
+	h := f.h
 	u := h.UserWithPassword(t, "correct horse battery staple")
 	app := h.Server.App()
 	get := httptest.NewRequest("GET", "/login?lang=fa", nil)
@@ -458,6 +447,24 @@ func TestUILogin(t *testing.T) {
 	}
 }
 
-var _ = context.Background
-var _ = json.Marshal
-var _ = fmt.Sprint
+// TestUI runs the server-rendered UI's checks on one fixture (one test
+// database), each as a subtest.
+func TestUI(t *testing.T) {
+	f := newUIFixture(t)
+	for _, sub := range []struct {
+		name string
+		fn   func(*testing.T, *uiFixture)
+	}{
+		{"PagesRenderForEveryRole", uiPagesRenderForEveryRole},
+		{"NavigationFollowsRoles", uiNavigationFollowsRoles},
+		{"Escaping", uiEscaping},
+		{"SupportSeesHealthWithoutRisk", uiSupportSeesHealthWithoutRisk},
+		{"PersianProfile", uiPersianProfile},
+		{"CrossTenant", uiCrossTenant},
+		{"Forms", uiForms},
+		{"CustomerForm", uiCustomerForm},
+		{"Login", uiLogin},
+	} {
+		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
+	}
+}
