@@ -325,16 +325,24 @@ func fitBG(v Variant, hist []History, unit TimeUnit, withSE bool) (BGFit, error)
 	if len(hist) < 2 {
 		return BGFit{}, ErrTooFewCustomers
 	}
-	groups := groupHistories(hist)
+	return fitBGGroups(v, groupHistories(hist), unit, withSE)
+}
+
+// fitBGGroups fits already grouped histories, so BG/NBD and MBG/NBD on
+// the same customers share one grouping pass.
+func fitBGGroups(v Variant, groups []histGroup, unit TimeUnit, withSE bool) (BGFit, error) {
 	obj := newBGObjective(v, groups)
-	n := float64(len(hist))
-	// Scale α's start to the data: α is a time scale (1/rate), and starting
-	// it at the mean observation length keeps BFGS's first steps sane
-	// whether T is in days or weeks. Still generic: it knows no answer.
-	meanT := 0.0
-	for _, h := range hist {
-		meanT += h.T
+	var n, meanT float64
+	for _, g := range groups {
+		n += g.w
+		meanT += g.w * g.T
 	}
+	if n < 2 {
+		return BGFit{}, ErrTooFewCustomers
+	}
+	// Scale α's start to the data: α is a time scale (1/rate), and starting
+	// it at a tenth of the mean observation length keeps the first steps
+	// sane whether T is in days or weeks. Still generic: it knows no answer.
 	meanT /= n
 	alpha0 := math.Max(meanT/10, 1e-3)
 	x0 := []float64{0, math.Log(alpha0), 0, 0}
@@ -378,7 +386,7 @@ func fitBG(v Variant, hist []History, unit TimeUnit, withSE bool) (BGFit, error)
 	p := toP(res.x)
 	fit := BGFit{
 		Variant: v, Unit: unit, Params: p,
-		LogLik: obj.eval(p, nil, nil), N: len(hist), Distinct: len(groups),
+		LogLik: obj.eval(p, nil, nil), N: int(n), Distinct: len(groups),
 		Iterations: res.iterations, Evaluations: res.evaluations,
 	}
 	if math.IsNaN(fit.LogLik) || math.IsInf(fit.LogLik, 0) {

@@ -391,12 +391,13 @@ func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFi
 	var e1, e2, e3 error
 	// The fits are independent; on two cores this halves the wait.
 	wg.Add(1)
-	go func() { defer wg.Done(); mbg, e2 = fitBG(MBGNBD, hist, unit, false) }()
+	groups := groupHistories(hist)
+	go func() { defer wg.Done(); mbg, e2 = fitBGGroups(MBGNBD, groups, unit, false) }()
 	if withGG {
 		wg.Add(1)
 		go func() { defer wg.Done(); gg, e3 = FitGammaGamma(obs) }()
 	}
-	bg, e1 = fitBG(BGNBD, hist, unit, false)
+	bg, e1 = fitBGGroups(BGNBD, groups, unit, false)
 	wg.Wait()
 	if err := errors.Join(e1, e2, e3); err != nil {
 		return bg, mbg, gg, err
