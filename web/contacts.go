@@ -10,11 +10,11 @@ import (
 func (s *Server) contactRoutes() []Route {
 	read := authz.P(authz.Contacts, authz.Read)
 	return []Route{
-		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id/contacts", Tenant: true, Perm: read, Handler: s.listContacts},
-		{Method: fiber.MethodPost, Path: "/api/v1/customers/:id/contacts", Tenant: true, Perm: authz.P(authz.Contacts, authz.Create), Handler: s.idempotent(s.createContact)},
-		{Method: fiber.MethodGet, Path: "/api/v1/contacts/:id", Tenant: true, Perm: read, Handler: s.getContact},
-		{Method: fiber.MethodPatch, Path: "/api/v1/contacts/:id", Tenant: true, Perm: authz.P(authz.Contacts, authz.Update), Handler: s.updateContact},
-		{Method: fiber.MethodDelete, Path: "/api/v1/contacts/:id", Tenant: true, Perm: authz.P(authz.Contacts, authz.Delete), Handler: s.deleteContact},
+		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id/contacts", Tenant: true, Perm: read, Handler: withID(s.listContacts)},
+		{Method: fiber.MethodPost, Path: "/api/v1/customers/:id/contacts", Tenant: true, Perm: authz.P(authz.Contacts, authz.Create), Handler: withID(s.idempotent(s.createContact))},
+		{Method: fiber.MethodGet, Path: "/api/v1/contacts/:id", Tenant: true, Perm: read, Handler: withID(s.getContact)},
+		{Method: fiber.MethodPatch, Path: "/api/v1/contacts/:id", Tenant: true, Perm: authz.P(authz.Contacts, authz.Update), Handler: withID(s.updateContact)},
+		{Method: fiber.MethodDelete, Path: "/api/v1/contacts/:id", Tenant: true, Perm: authz.P(authz.Contacts, authz.Delete), Handler: withID(s.deleteContact)},
 	}
 }
 

@@ -23,11 +23,11 @@ func (s *Server) customerRoutes() []Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/customers", Tenant: true, Perm: read, Handler: s.listCustomers},
 		{Method: fiber.MethodGet, Path: "/api/v1/customers/counts", Tenant: true, Perm: read, Handler: s.countCustomers},
 		{Method: fiber.MethodPost, Path: "/api/v1/customers", Tenant: true, Perm: authz.P(authz.Customers, authz.Create), Handler: s.idempotent(s.createCustomer)},
-		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id", Tenant: true, Perm: read, Handler: s.getCustomer},
-		{Method: fiber.MethodPatch, Path: "/api/v1/customers/:id", Tenant: true, Perm: authz.P(authz.Customers, authz.Update), Handler: s.updateCustomer},
-		{Method: fiber.MethodDelete, Path: "/api/v1/customers/:id", Tenant: true, Perm: authz.P(authz.Customers, authz.Delete), Handler: s.deleteCustomer},
-		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id/profile", Tenant: true, Perm: read, Handler: s.customerProfile},
-		{Method: fiber.MethodPut, Path: "/api/v1/customers/:id/forecast-override", Tenant: true, Perm: scores, Handler: s.overrideForecast},
+		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id", Tenant: true, Perm: read, Handler: withID(s.getCustomer)},
+		{Method: fiber.MethodPatch, Path: "/api/v1/customers/:id", Tenant: true, Perm: authz.P(authz.Customers, authz.Update), Handler: withID(s.updateCustomer)},
+		{Method: fiber.MethodDelete, Path: "/api/v1/customers/:id", Tenant: true, Perm: authz.P(authz.Customers, authz.Delete), Handler: withID(s.deleteCustomer)},
+		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id/profile", Tenant: true, Perm: read, Handler: withID(s.customerProfile)},
+		{Method: fiber.MethodPut, Path: "/api/v1/customers/:id/forecast-override", Tenant: true, Perm: scores, Handler: withID(s.overrideForecast)},
 		{Method: fiber.MethodGet, Path: "/api/v1/specialties", Tenant: true, Perm: read, Handler: s.listSpecialties},
 	}
 }
@@ -320,5 +320,18 @@ func (s *Server) customerAPIRoutes() []Route {
 	rs = append(rs, s.contactRoutes()...)
 	rs = append(rs, s.groupRoutes()...)
 	rs = append(rs, s.customFieldRoutes()...)
+	rs = append(rs, s.openAPIRoutes()...)
 	return rs
+}
+
+// withID runs h only when the :id parameter is a UUID; anything else is
+// passed on to later routes (a literal path such as /customers/export),
+// ending in the 404 handler when none matches.
+func withID(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if _, err := uuid.Parse(c.Params("id")); err != nil {
+			return c.Next()
+		}
+		return h(c)
+	}
 }

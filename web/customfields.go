@@ -12,9 +12,9 @@ func (s *Server) customFieldRoutes() []Route {
 	return []Route{
 		{Method: fiber.MethodGet, Path: "/api/v1/custom-fields", Tenant: true, Perm: read, Handler: s.listCustomFields},
 		{Method: fiber.MethodPost, Path: "/api/v1/custom-fields", Tenant: true, Perm: authz.P(authz.CustomFields, authz.Create), Handler: s.createCustomField},
-		{Method: fiber.MethodGet, Path: "/api/v1/custom-fields/:id", Tenant: true, Perm: read, Handler: s.getCustomField},
-		{Method: fiber.MethodPatch, Path: "/api/v1/custom-fields/:id", Tenant: true, Perm: authz.P(authz.CustomFields, authz.Update), Handler: s.updateCustomField},
-		{Method: fiber.MethodDelete, Path: "/api/v1/custom-fields/:id", Tenant: true, Perm: authz.P(authz.CustomFields, authz.Delete), Handler: s.deleteCustomField},
+		{Method: fiber.MethodGet, Path: "/api/v1/custom-fields/:id", Tenant: true, Perm: read, Handler: withID(s.getCustomField)},
+		{Method: fiber.MethodPatch, Path: "/api/v1/custom-fields/:id", Tenant: true, Perm: authz.P(authz.CustomFields, authz.Update), Handler: withID(s.updateCustomField)},
+		{Method: fiber.MethodDelete, Path: "/api/v1/custom-fields/:id", Tenant: true, Perm: authz.P(authz.CustomFields, authz.Delete), Handler: withID(s.deleteCustomField)},
 	}
 }
 

@@ -12,9 +12,9 @@ func (s *Server) groupRoutes() []Route {
 	return []Route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups", Tenant: true, Perm: read, Handler: s.listGroups},
 		{Method: fiber.MethodPost, Path: "/api/v1/groups", Tenant: true, Perm: authz.P(authz.Groups, authz.Create), Handler: s.createGroup},
-		{Method: fiber.MethodGet, Path: "/api/v1/groups/:id", Tenant: true, Perm: read, Handler: s.getGroup},
-		{Method: fiber.MethodPatch, Path: "/api/v1/groups/:id", Tenant: true, Perm: authz.P(authz.Groups, authz.Update), Handler: s.updateGroup},
-		{Method: fiber.MethodDelete, Path: "/api/v1/groups/:id", Tenant: true, Perm: authz.P(authz.Groups, authz.Delete), Handler: s.deleteGroup},
+		{Method: fiber.MethodGet, Path: "/api/v1/groups/:id", Tenant: true, Perm: read, Handler: withID(s.getGroup)},
+		{Method: fiber.MethodPatch, Path: "/api/v1/groups/:id", Tenant: true, Perm: authz.P(authz.Groups, authz.Update), Handler: withID(s.updateGroup)},
+		{Method: fiber.MethodDelete, Path: "/api/v1/groups/:id", Tenant: true, Perm: authz.P(authz.Groups, authz.Delete), Handler: withID(s.deleteGroup)},
 	}
 }
 
