@@ -248,6 +248,7 @@ func linkedID(v any) uuid.UUID {
 func (s *Server) linkedRoutes() []Route {
 	var rs []Route
 	for _, area := range [][]Route{
+		s.exportRoutes(), s.importRoutes(),
 		s.ticketRoutes(), s.contractRoutes(), s.proposalRoutes(), s.invoiceRoutes(), s.paymentRoutes(),
 		s.referralRoutes(), s.rewardRoutes(), s.noteRoutes(), s.taskRoutes(), s.mergeRoutes(),
 	} {

@@ -91,7 +91,8 @@ const MaxImportErrors = 10000
 // ImportRequest says what to import.
 type ImportRequest struct {
 	Kind string
-	// Mapping renames fields to the file's headers: field → header.
+	// Mapping renames fields to the file's headers: field → header; an
+	// empty header leaves a field out even when the file has its column.
 	Mapping map[string]string
 	Table   Table
 	// Audit, when set, is written in the import's transaction.
@@ -187,6 +188,9 @@ func newImportIndex(kind string, fields []string, mapping map[string]string, hea
 		if !known[f] && !(kind == ImportCustomers && strings.HasPrefix(f, "cf.")) {
 			bad["mapping."+f] = "not a field of " + kind
 			continue
+		}
+		if strings.TrimSpace(h) == "" {
+			continue // an empty header leaves the field out
 		}
 		i, ok := pos[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
