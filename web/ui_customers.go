@@ -22,6 +22,10 @@ var (
 	uiRiskLevels = []string{"high", "medium", "low"}
 	uiSegments   = []string{"champions", "loyal", "potential_loyalist", "new", "promising", "need_attention",
 		"about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost"}
+	// segmentNames are the segment names scoring stores, by catalogue key.
+	segmentNames = map[string]string{"champions": "Champions", "loyal": "Loyal", "potential_loyalist": "Potential loyalist",
+		"new": "New", "promising": "Promising", "need_attention": "Need attention", "about_to_sleep": "About to sleep",
+		"at_risk": "At risk", "cant_lose": "Can't lose them", "hibernating": "Hibernating", "lost": "Lost"}
 	uiSorts      = []string{"name", "-clv", "-risk", "next_purchase", "-last_purchase", "-created"}
 	uiScoreSorts = map[string]bool{"-clv": true, "-risk": true, "next_purchase": true}
 )
@@ -136,10 +140,10 @@ func (s *Server) customerFilterFromQuery(c *fiber.Ctx, p *page) (core.CustomerFi
 		}
 	}
 	if v := q.Get("segment"); v != "" {
-		if !contains(uiSegments, v) {
+		if _, ok := segmentNames[v]; !ok {
 			bad["segment"] = p.T("validation.choice")
 		} else {
-			f.Segments = []string{v}
+			f.Segments = []string{segmentNames[v]}
 		}
 	}
 	money := func(key string) *int64 {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -464,7 +465,111 @@ func TestUI(t *testing.T) {
 		{"Forms", uiForms},
 		{"CustomerForm", uiCustomerForm},
 		{"Login", uiLogin},
+		{"ListFiltersAndExport", uiListFiltersAndExport},
+		{"TenantSwitcher", uiTenantSwitcher},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
+	}
+}
+
+var rowRE = regexp.MustCompile(`<tr data-customer="([0-9a-f-]+)"`)
+
+func listIDs(body string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+// uiListFiltersAndExport: filters from the URL select the right rows (the
+// expected rows follow from how the fixture was built), the tabs count,
+// and the export carries the view with formulas neutralised.
+func uiListFiltersAndExport(t *testing.T, f *uiFixture) {
+	u := f.users[authz.RoleManager]
+	setLocale(t, f.h, u, "en")
+	base := "/t/" + f.tn.Slug + "/customers"
+	cases := []struct {
+		query string
+		want  []core.Customer
+	}{
+		{"?status=active&risk=high", []core.Customer{f.high}},
+		{"?segment=at_risk", []core.Customer{f.high, f.script}},
+		{"?vip=1", []core.Customer{f.high}},
+		{"?status=inactive", []core.Customer{f.bidi}},
+		{"?clv_min=1000000&clv_max=2000000", []core.Customer{f.high}}, // USD 1,250,000.00
+		{"?clv_max=%DB%B5%DB%B0", []core.Customer{f.script}},          // ۵۰ = USD 50.00, the script's CLV
+		{"?q=%D8%A2%D9%84%D9%81%D8%A7", []core.Customer{f.high}},      // آلفا
+	}
+	for _, c := range cases {
+		body := string(f.get(t, u, base+c.query).Body)
+		got := listIDs(body)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: %d rows, want %d", c.query, len(got), len(c.want))
+		}
+		for _, w := range c.want {
+			if !got[w.ID.String()] {
+				t.Errorf("%s: %s missing", c.query, w.Name)
+			}
+		}
+	}
+	body := string(f.get(t, u, base+"?risk=high").Body)
+	for tab, n := range map[string]string{"": "1", "active": "1", "inactive": "0", "legacy": "0"} {
+		if !strings.Contains(body, `data-count="`+tab+`">`+n+`<`) {
+			t.Errorf("risk=high: tab %q does not count %s", tab, n)
+		}
+	}
+	if resp := f.get(t, u, base+"?clv_min=abc"); resp.Status != 200 || !strings.Contains(string(resp.Body), `data-field="clv_min"`) {
+		t.Errorf("a bad CLV bound is not reported on the field")
+	}
+	if resp := f.get(t, f.users[authz.RoleSupport], base+"?sort=-clv"); resp.Status != http.StatusForbidden {
+		t.Errorf("support sorting by CLV = %d, want 403", resp.Status)
+	}
+	// Export of the current view.
+	eq := "=HYPERLINK(\"http://x\")"
+	if _, err := f.h.Store.CreateCustomer(tenanttest.Ctx(f.tn), core.CustomerInput{Name: eq, Phone: "+98 21 5555 1234", Status: "legacy"}); err != nil {
+		t.Fatal(err)
+	}
+	resp := f.get(t, u, base+"/export.csv?status=legacy")
+	if resp.Status != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("export = %d %s", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	csvBody := string(resp.Body)
+	if !strings.Contains(csvBody, `"'=HYPERLINK(""http://x"")"`) {
+		t.Errorf("export does not neutralise the formula: %s", csvBody)
+	}
+	if !strings.Contains(csvBody, "+98 21 5555 1234") {
+		t.Errorf("export mangles the phone number: %s", csvBody)
+	}
+	if strings.Contains(csvBody, "شرکت آلفا") {
+		t.Errorf("export of the legacy tab contains an active customer")
+	}
+	xl := f.get(t, u, base+"/export.xlsx?status=legacy")
+	if xl.Status != 200 || !strings.HasPrefix(string(xl.Body), "PK") {
+		t.Errorf("xlsx export = %d, not a zip", xl.Status)
+	}
+}
+
+// uiTenantSwitcher: a user of two tenants can switch between them.
+func uiTenantSwitcher(t *testing.T, f *uiFixture) {
+	u := f.users[authz.RoleSales]
+	if err := f.h.Authz.AddMember(context.Background(), f.other.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.h.Authz.Grant(context.Background(), f.other.ID, u.ID, authz.RoleSupport); err != nil {
+		t.Fatal(err)
+	}
+	body := string(f.get(t, u, "/t/"+f.tn.Slug+"/customers").Body)
+	if !strings.Contains(body, `id="tenant-switcher"`) || !strings.Contains(body, `href="/t/`+f.other.Slug+`/"`) {
+		t.Errorf("no switcher to the second tenant")
+	}
+	resp := f.get(t, u, "/t/"+f.other.Slug+"/")
+	if resp.Status != http.StatusSeeOther || resp.Header.Get("Location") != "/t/"+f.other.Slug+"/customers" {
+		t.Errorf("switching = %d → %s", resp.Status, resp.Header.Get("Location"))
+	}
+	// In the second tenant the same user is support: no score filters.
+	body = string(f.get(t, u, "/t/"+f.other.Slug+"/customers").Body)
+	if strings.Contains(body, `id="f-risk"`) {
+		t.Errorf("support role in the second tenant still sees the risk filter")
 	}
 }
