@@ -6,15 +6,29 @@ export GOFLAGS := -buildvcs=false
 
 .PHONY: dev test services build migrate lint bench clean
 
-## dev: start services, migrate, then run the worker and the server until Ctrl-C
+## dev: services, build, migrate, the worker in the background, `gomato demo` (three tenants
+## from testdata/, scored through that worker), then the server until Ctrl-C. The URL and the
+## demo's sign-ins are printed last; the worker's and server's logs go to bin/*.log.
+## DEMO_FLAGS=--reset reloads the demo tenants from scratch. The worker runs without nightly
+## scoring while the demo loads (a nightly run of a still-empty tenant would become its baseline
+## and swallow the first run's rescue alerts), then restarts with the defaults.
+DEMO_FLAGS ?=
 dev: services build
 	$(BIN) migrate
-	@set -m; trap 'kill -TERM $$wpid $$spid 2>/dev/null; wait' INT TERM EXIT; \
-	  $(BIN) worker & wpid=$$!; \
-	  $(BIN) serve & spid=$$!; \
-	  for _ in $$(seq 1 60); do curl -fsS -o /dev/null http://127.0.0.1$${GOMATO_ADDR:-:8080}/readyz && break; sleep 0.5; done; \
-	  echo; echo "Gomato is up: http://localhost$${GOMATO_ADDR:-:8080}  (readyz: $$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1$${GOMATO_ADDR:-:8080}/readyz))"; \
-	  echo "Press Ctrl-C to stop."; \
+	@set -m -o pipefail; wpid=; spid=; \
+	  trap 'kill -TERM $$spid $$wpid 2>/dev/null; wait' INT TERM EXIT; \
+	  addr=$${GOMATO_ADDR:-:8080}; case $$addr in :*) url=127.0.0.1$$addr;; *) url=$$addr;; esac; \
+	  echo "Starting the worker (log: bin/worker.log)"; \
+	  GOMATO_NIGHTLY_AT=off $(BIN) worker >>bin/worker.log 2>&1 & wpid=$$!; \
+	  out=$$($(BIN) demo $(DEMO_FLAGS) | tee /dev/stderr) || { echo "gomato demo failed (worker log: bin/worker.log)"; exit 1; }; \
+	  kill -TERM $$wpid; wait $$wpid; \
+	  $(BIN) worker >>bin/worker.log 2>&1 & wpid=$$!; \
+	  echo "Starting the server (log: bin/serve.log)"; \
+	  $(BIN) serve >>bin/serve.log 2>&1 & spid=$$!; \
+	  for _ in $$(seq 1 60); do curl -fsS -o /dev/null http://$$url/readyz && break; sleep 0.5; done; \
+	  echo; echo "$$out" | sed -n '/^Sign in at/,/^$$/p'; \
+	  echo "Gomato is up: http://localhost:$${url##*:}  (readyz: $$(curl -s -o /dev/null -w '%{http_code}' http://$$url/readyz))"; \
+	  echo "Logs: bin/worker.log, bin/serve.log. Press Ctrl-C to stop."; \
 	  wait $$spid
 
 ## test: start services (and Chromium for the browser tests), vet, and run every test with the race detector

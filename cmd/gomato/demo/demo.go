@@ -225,17 +225,14 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	wg.Wait()
 	for i := range sum.Tenants {
 		sum.Credentials = append(sum.Credentials, sum.Tenants[i].Credentials...)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return sum, err
-	}
-	for i := range sum.Tenants {
-		if err := counts(ctx, cfg.DB, &sum.Tenants[i]); err != nil {
-			return sum, err
+		if sum.Tenants[i].Tenant.Schema != "" {
+			if err := counts(ctx, cfg.DB, &sum.Tenants[i]); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	sum.Took = time.Since(p.t0)
-	return sum, nil
+	return sum, errors.Join(errs...)
 }
 
 func buildTenant(ctx context.Context, cfg Config, p *printer, spec TenantSpec, ts *TenantSummary, now func() time.Time) error {
