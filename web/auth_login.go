@@ -171,6 +171,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 			ev.ActorID = &known.ID
 		}
 		s.audit(ctx, ev)
+		s.log.Info("sign-in failed", "request_id", requestID(c), "ip", ip)
 		return err
 	}
 	if err != nil {
@@ -183,6 +184,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	acct, _ := s.loginKeys(req.Email, ip)
 	_ = s.deps.Redis.Del(ctx, acct).Err()
 	s.setSessionCookies(c, secret, sess)
+	s.log.Info("signed in", "request_id", requestID(c), "user", u.ID, "ip", ip)
 	s.audit(ctx, tenant.AuditEvent{Action: tenant.AuditLogin, ActorID: &u.ID, ActorEmail: u.Email, IP: ip, UserAgent: c.Get(fiber.HeaderUserAgent)})
 	return c.JSON(loginResponse{User: u, Token: secret, CSRFToken: sess.CSRF, ExpiresAt: sess.ExpiresAt})
 }
