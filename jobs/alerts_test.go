@@ -54,7 +54,7 @@ func TestRescueAlertsAndVIPTickets(t *testing.T) {
 	// tenant's default assignee.
 	tenantExec(t, env.DB, tn, `update customers set owner_id = null where owner_id = $1`, uuid.Nil)
 	assignee := core.NewID()
-	tenantExec(t, env.DB, tn, `insert into settings (key, value) values ('default_assignee', $1)`, `"`+assignee.String()+`"`)
+	tenantExec(t, env.DB, tn, `insert into settings (key, value) values ('alerts.default_assignee', $1)`, `"`+assignee.String()+`"`)
 	// Every tenth customer is legacy, every tenth-plus-one inactive: never alerted.
 	tenantExec(t, env.DB, tn, `update customers set status = 'legacy' where name like '%0'`)
 	tenantExec(t, env.DB, tn, `update customers set status = 'inactive' where name like '%1'`)

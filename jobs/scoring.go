@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/core/retention"
+	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/tenant/store"
 )
 
@@ -417,20 +418,20 @@ type scoringSettings struct {
 	defaultAssignee *uuid.UUID
 }
 
-// scoringSettings reads the tenant's risk thresholds and default
-// assignee from its settings table; anything missing or malformed falls
-// back to the defaults of DESIGN §7.
+// scoringSettings reads the tenant's risk thresholds and default assignee
+// (tenant settings); anything missing or unreadable falls back to the
+// defaults of DESIGN §7.
 func (w *Worker) scoringSettings(ctx context.Context) scoringSettings {
 	s := scoringSettings{thresholds: retention.DefaultRiskThresholds}
-	vals, err := w.store.ScoringSettings(ctx)
+	st, err := tenant.LoadSettings(ctx, w.cfg.DB)
 	if err != nil {
-		w.cfg.Log.Warn("scoring settings; using defaults", "err", err)
+		w.cfg.Log.Warn("tenant settings; scoring with the defaults", "err", err)
 		return s
 	}
-	if vals.RiskMedium > 0 && vals.RiskHigh > vals.RiskMedium && vals.RiskHigh < 1 {
-		s.thresholds = retention.RiskThresholds{Medium: vals.RiskMedium, High: vals.RiskHigh}
+	if st.RiskMedium > 0 && st.RiskHigh > st.RiskMedium && st.RiskHigh <= 1 {
+		s.thresholds = retention.RiskThresholds{Medium: st.RiskMedium, High: st.RiskHigh}
 	}
-	s.defaultAssignee = vals.DefaultAssignee
+	s.defaultAssignee = st.DefaultAssignee
 	return s
 }
 

@@ -33,6 +33,7 @@ func (s *Server) allRoutes() []Route {
 	rs = append(rs, s.authRoutes()...)
 	rs = append(rs, s.linkedRoutes()...)
 	rs = append(rs, s.customerAPIRoutes()...)
+	rs = append(rs, s.scoringRoutes()...)
 	rs = append(rs, s.uiRoutes()...)
 	return rs
 }

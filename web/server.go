@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gomato/gomato/authz"
+	"github.com/gomato/gomato/jobs"
 	"github.com/gomato/gomato/tenant"
 )
 
@@ -54,6 +56,12 @@ type Deps struct {
 	// Authz decides permissions; nil means one over DB that hears no
 	// other replica (the wirer starts its Listen).
 	Authz *authz.Authorizer
+	// Jobs records and enqueues background work (scoring runs); nil
+	// answers 503 where it is needed.
+	Jobs *jobs.Client
+	// Queues is the queue dashboard (jobs.QueueDashboard) built for
+	// QueueDashboardPath, for platform operators; nil answers 503.
+	Queues http.Handler
 }
 
 // Server is the HTTP server.

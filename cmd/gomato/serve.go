@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gomato/gomato/authz"
+	"github.com/gomato/gomato/jobs"
 	"github.com/gomato/gomato/migrations"
 	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/web"
@@ -46,9 +47,14 @@ func cmdServe(ctx context.Context, args []string, env environ) error {
 	if err := az.Listen(ctx, a.cfg.DatabaseURL); err != nil {
 		return fmt.Errorf("listen for policy changes: %w", err)
 	}
+	jc := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log})
+	defer jc.Close()
+	queues := jobs.QueueDashboard(web.QueueDashboardPath, jobs.DashboardConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB})
+	defer queues.Close()
 	srv := web.New(web.Config{BaseDomain: a.cfg.BaseDomain, ControlVersion: tenant.Latest(migrations.Control), TrustedProxies: proxies},
 		web.Deps{DB: a.db, Registry: a.registry, Redis: rdb, Log: a.log, Metrics: reg,
-			Users: &tenant.Users{DB: a.db}, Audit: &tenant.Audit{DB: a.db}, Authz: az})
+			Users: &tenant.Users{DB: a.db}, Audit: &tenant.Audit{DB: a.db}, Authz: az,
+			Jobs: jc, Queues: queues})
 	a.log.Info("serving", "addr", a.cfg.Addr)
 	return srv.Listen(ctx, a.cfg.Addr)
 }

@@ -35,6 +35,7 @@ import (
 
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/jobs"
 	"github.com/gomato/gomato/migrations"
 	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/tenant/store"
@@ -45,6 +46,10 @@ import (
 // RedisDB is the Redis database number of the web tests: never 0 (a
 // running installation) and never another package's.
 const RedisDB = 13
+
+// JobsRedisDB is the Redis database the web tests' job client enqueues
+// into (the scoring engineer's second test database).
+const JobsRedisDB = 10
 
 // RedisAddr is where the tests find Redis.
 const RedisAddr = "127.0.0.1:6379"
@@ -113,9 +118,15 @@ func (h *Harness) NewServer(t testing.TB) (*web.Server, *authz.Authorizer) {
 	if err := az.Listen(ctx, h.Env.URL); err != nil {
 		t.Fatalf("authz listen: %v", err)
 	}
+	// Background work (scoring runs) is recorded in the test database and
+	// enqueued in the web tests' own queue database; no worker runs them.
+	jc := jobs.NewClient(jobs.ClientConfig{RedisAddr: RedisAddr, RedisDB: JobsRedisDB, DB: h.Env.DB, Log: log})
+	t.Cleanup(jc.Close)
+	queues := jobs.QueueDashboard(web.QueueDashboardPath, jobs.DashboardConfig{RedisAddr: RedisAddr, RedisDB: JobsRedisDB, ReadOnly: true})
+	t.Cleanup(func() { queues.Close() })
 	srv := web.New(h.Config, web.Deps{
 		DB: h.Env.DB, Registry: h.Env.Registry, Redis: h.Redis, Log: log,
-		Users: h.Users, Audit: h.Audit, Authz: az,
+		Users: h.Users, Audit: h.Audit, Authz: az, Jobs: jc, Queues: queues,
 	})
 	return srv, az
 }
