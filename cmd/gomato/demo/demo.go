@@ -473,11 +473,7 @@ func (s *Summary) Print(w io.Writer) {
 		if t.Run == nil {
 			continue
 		}
-		auc := "n/a"
-		if t.Run.BacktestAUC != nil {
-			auc = fmt.Sprintf("%.3f", *t.Run.BacktestAUC)
-		}
-		fmt.Fprintf(w, "\n%s model (backtest AUC %s): %s\n", t.Tenant.Slug, auc, string(t.Run.Model))
+		fmt.Fprintf(w, "\n%s: %s\n", t.Tenant.Slug, describeModel(t.Run))
 	}
 	if len(s.Credentials) > 0 {
 		fmt.Fprintln(w, "\nSign in at /login with (passwords are new on every run and shown only here):")
@@ -488,4 +484,63 @@ func (s *Summary) Print(w io.Writer) {
 		tw.Flush()
 	}
 	fmt.Fprintf(w, "\nDemo ready in %s.\n", s.Took.Round(100*time.Millisecond))
+}
+
+// describeModel renders the fit a scoring run recorded: the churn model
+// chosen, the BG/NBD and MBG/NBD parameters (weekly units), Gamma-Gamma,
+// the contract model's cross-validated AUC and the backtest AUC.
+func describeModel(r *RunReport) string {
+	var m struct {
+		Churn string `json:"churn_model"`
+		Unit  string `json:"unit"`
+		BG    *struct {
+			R, Alpha, A, B float64
+			LogLik         float64 `json:"log_lik"`
+		} `json:"bg_nbd"`
+		MBG *struct {
+			R, Alpha, A, B float64
+			LogLik         float64 `json:"log_lik"`
+		} `json:"mbg_nbd"`
+		GG *struct {
+			P, Q, Gamma float64
+		} `json:"gamma_gamma"`
+		Contract *struct {
+			CVAUC   float64 `json:"cv_auc"`
+			Lambda  float64 `json:"lambda"`
+			Train   int     `json:"train"`
+			Churned int     `json:"churned"`
+		} `json:"contract_churn"`
+		Transaction *struct {
+			BacktestAUC float64 `json:"backtest_auc"`
+			Default     bool    `json:"default_weights"`
+			Why         string  `json:"why"`
+		} `json:"transaction_churn"`
+	}
+	if err := json.Unmarshal(r.Model, &m); err != nil {
+		return string(r.Model)
+	}
+	parts := []string{"churn model " + m.Churn}
+	if m.BG != nil {
+		parts = append(parts, fmt.Sprintf("BG/NBD r=%.4g α=%.4g a=%.4g b=%.4g (LL %.1f, %s)", m.BG.R, m.BG.Alpha, m.BG.A, m.BG.B, m.BG.LogLik, m.Unit))
+	}
+	if m.MBG != nil {
+		parts = append(parts, fmt.Sprintf("MBG/NBD r=%.4g α=%.4g a=%.4g b=%.4g (LL %.1f)", m.MBG.R, m.MBG.Alpha, m.MBG.A, m.MBG.B, m.MBG.LogLik))
+	}
+	if m.GG != nil {
+		parts = append(parts, fmt.Sprintf("Gamma-Gamma p=%.4g q=%.4g γ=%.4g", m.GG.P, m.GG.Q, m.GG.Gamma))
+	}
+	if m.Contract != nil {
+		parts = append(parts, fmt.Sprintf("contract model CV AUC %.3f (λ=%g, %d contracts, %d churned)", m.Contract.CVAUC, m.Contract.Lambda, m.Contract.Train, m.Contract.Churned))
+	}
+	if m.Transaction != nil {
+		if m.Transaction.Default {
+			parts = append(parts, "transaction churn: default weights ("+m.Transaction.Why+")")
+		} else {
+			parts = append(parts, fmt.Sprintf("transaction churn backtest AUC %.3f", m.Transaction.BacktestAUC))
+		}
+	}
+	if r.BacktestAUC != nil {
+		parts = append(parts, fmt.Sprintf("run backtest AUC %.3f", *r.BacktestAUC))
+	}
+	return strings.Join(parts, "; ")
 }
