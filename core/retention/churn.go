@@ -151,10 +151,9 @@ type TransactionChurnModel struct {
 	// standardise them (Mean 0, SD 1 with default weights). Feature order:
 	// 1 − P(alive), log(1 + expected purchases), log(1 + recency ratio),
 	// spend decline, log(1 + repeat purchases), log(1 + age in days).
-	Intercept  float64
-	Weights    [nTxFeatures]float64
-	Mean, SD   [nTxFeatures]float64
-	HorizonDay int // scoring horizon in days
+	Intercept float64
+	Weights   [nTxFeatures]float64
+	Mean, SD  [nTxFeatures]float64
 }
 
 func defaultTxModel(why string) TransactionChurnModel {

@@ -90,12 +90,17 @@ func TestPurchaseDaysNetRefunds(t *testing.T) {
 		{at(12, 12), 0},    // zero-value day: not a purchase by default
 		{at(20, 12), 9000}, // after the cut-off
 	}
-	s := Summarize(txs, SummaryOptions{AsOf: at(15, 0), Location: loc, Unit: Days})
+	// A 7-day trend window covers the 8th–14th: 2,000 recent against
+	// 4,000 over the 7 earlier days, half the earlier rate.
+	s := Summarize(txs, SummaryOptions{AsOf: at(15, 0), Location: loc, Unit: Days, TrendDays: 7})
 	want := Summary{Purchases: 2, X: 1, Tx: 7, T: 13, Unit: Days, FirstPurchase: at(1, 0), LastPurchase: at(8, 0),
 		DaysSinceLast: 6, TotalSpend: 6000, TotalRepeatSpend: 2000, MeanRepeatSpend: 2000, UsualGap: 7,
-		RecentSpend: 6000, EarlierSpend: 0, EarlierDays: 0}
+		RecentSpend: 2000, EarlierSpend: 4000, EarlierDays: 7, TrendDays: 7}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("summary\n got %+v\nwant %+v", s, want)
+	}
+	if got := spendTrend(s); got != -0.5 {
+		t.Errorf("spend trend %v, want -0.5", got)
 	}
 	free := Summarize(txs, SummaryOptions{AsOf: at(15, 0), Location: loc, Unit: Days, CountFreeOrders: true})
 	if free.Purchases != 3 || free.X != 2 || free.Tx != 11 {

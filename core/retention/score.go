@@ -237,7 +237,8 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	n := len(in.Customers)
 	res := Result{AsOf: opts.AsOf, Unit: unit, HorizonDays: H, Customers: n, Chosen: ModelTransaction}
 
-	// 1. Summaries today.
+	// 1. Summaries today. The spend trend's recent window is the churn
+	// model's label window, which depends on how far back history goes.
 	ledgers := make([]ledger, n)
 	sums := make([]Summary, n)
 	firstDay := E + 1
@@ -251,9 +252,20 @@ func Score(in TenantInput, opts Options) (Result, error) {
 			continue
 		}
 		ledgers[i] = buildLedger(c.Transactions, opts.AsOf, loc)
-		sums[i] = ledgers[i].summarize(E, unit, H, opts.CountFreeOrders, loc)
-		if sums[i].Purchases > 0 {
-			firstDay = min(firstDay, civilDay(sums[i].FirstPurchase, loc))
+		for _, dn := range ledgers[i] {
+			if dn.isPurchase(opts.CountFreeOrders) {
+				firstDay = min(firstDay, dn.day)
+				break
+			}
+		}
+	}
+	W, _ := churnWindow(E, firstDay, H)
+	if W < minChurnWindow {
+		W = H // default weights: score over the full horizon
+	}
+	for i, l := range ledgers {
+		if l != nil {
+			sums[i] = l.summarize(E, unit, W, opts.CountFreeOrders, loc)
 		}
 	}
 	res.MedianUsualGap = FillUsualGaps(sums)
@@ -280,11 +292,6 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		}
 	}
 	btWG.Wait()
-	W := H
-	if res.Transaction.WindowDays > 0 {
-		W = res.Transaction.WindowDays
-	}
-	res.Transaction.HorizonDay = W
 
 	// 4. Contract model when the tenant qualifies.
 	var exIdx []int
@@ -409,21 +416,30 @@ func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFi
 // below it the parameters would be noise.
 const minFitBuyers = 20
 
-// backtestTxChurn learns the transaction churn model: features at a past
-// cut-off from data before it, label = no purchase in the window after.
-//
-// The window is the horizon when at least two horizons of history precede
-// the scoring date; otherwise half the available history (so the cut-off
-// still has as much history before it as the window after it), and
-// default weights below 14 days.
-func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, countFree bool, loc *time.Location) TransactionChurnModel {
-	span := int(E - firstDay + 1)
-	W := H
+// churnWindow is the churn label window: the horizon when at least two
+// horizons of history precede the scoring date, otherwise half the
+// available history, so the backtest cut-off still has as much history
+// before it as the window after it. span is the history in days.
+func churnWindow(E, firstDay int32, H int) (W, span int) {
+	span = max(int(E-firstDay+1), 0)
+	W = H
 	if span < 2*H {
 		W = span / 2
 	}
-	if W < 14 {
-		m := defaultTxModel(fmt.Sprintf("only %d days of history before the scoring date", max(span, 0)))
+	return W, span
+}
+
+// minChurnWindow is the shortest label window worth learning from; below
+// it the documented default weights apply.
+const minChurnWindow = 14
+
+// backtestTxChurn learns the transaction churn model: features at a past
+// cut-off from data before it, label = no purchase in the window after
+// (churnWindow).
+func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, countFree bool, loc *time.Location) TransactionChurnModel {
+	W, span := churnWindow(E, firstDay, H)
+	if W < minChurnWindow {
+		m := defaultTxModel(fmt.Sprintf("only %d days of history before the scoring date", span))
 		m.WindowDays = H
 		return m
 	}
@@ -471,7 +487,7 @@ func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, 
 			ExpectedPurchases: bg.ExpectedPurchases(h, wUnits),
 			DaysSinceLast:     s.DaysSinceLast,
 			UsualGapDays:      unit.ToDays(s.UsualGap),
-			SpendTrend:        spendTrend(s, W),
+			SpendTrend:        spendTrend(s),
 			Repeat:            s.X,
 			AgeDays:           int(unit.ToDays(s.T) + 0.5),
 		}
@@ -484,12 +500,12 @@ func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, 
 // spendTrend compares the recent window's daily spend with the earlier
 // daily rate: recent/earlier − 1, clipped to [−1, 1]; 0 without an earlier
 // period to compare with.
-func spendTrend(s Summary, windowDays int) float64 {
-	if s.EarlierDays <= 0 || s.EarlierSpend <= 0 || windowDays <= 0 {
+func spendTrend(s Summary) float64 {
+	if s.EarlierDays <= 0 || s.EarlierSpend <= 0 || s.TrendDays <= 0 {
 		return 0
 	}
 	early := float64(s.EarlierSpend) / float64(s.EarlierDays)
-	recent := float64(s.RecentSpend) / float64(windowDays)
+	recent := float64(s.RecentSpend) / float64(s.TrendDays)
 	return math.Max(-1, math.Min(1, recent/early-1))
 }
 
@@ -650,7 +666,7 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 			PDead:           0.5,
 			DaysSinceLast:   s.DaysSinceLast,
 			UsualGapDays:    out.UsualGapDays,
-			SpendTrend:      spendTrend(s, sc.window),
+			SpendTrend:      spendTrend(s),
 			OverdueInvoices: c.OverdueInvoices,
 			OpenTickets:     c.OpenTickets,
 			Satisfaction:    c.Satisfaction,

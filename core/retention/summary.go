@@ -72,8 +72,9 @@ type Summary struct {
 	// EarlierSpend the amount before that, over EarlierDays days since the
 	// first purchase.
 	RecentSpend, EarlierSpend int64
-	// EarlierDays is the span of the earlier window (0 for new customers).
-	EarlierDays int
+	// EarlierDays is the span of the earlier window (0 for new customers)
+	// and TrendDays the length of the recent one.
+	EarlierDays, TrendDays int
 }
 
 // History returns the (x, t_x, T) triple the BG/NBD family is fitted on.
@@ -145,6 +146,7 @@ func (l ledger) summarize(endDay int32, unit TimeUnit, trendDays int, countFree 
 	if trendDays <= 0 {
 		trendDays = 90
 	}
+	s.TrendDays = trendDays
 	var first, last int32
 	recentFrom := endDay - int32(trendDays) + 1
 	for _, dn := range l {
