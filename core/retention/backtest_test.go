@@ -20,6 +20,7 @@ func cdnowMasterTenant(t testing.TB) (TenantInput, cdnowCustomers) {
 var cdnowHoldoutEnd = time.Date(1998, 7, 1, 0, 0, 0, 0, time.UTC) // exclusive: through 1998-06-30
 
 func TestCDNOWMasterBacktest(t *testing.T) {
+	t.Parallel() // heavy and independent: overlap with the other heavy tests
 	in, c := cdnowMasterTenant(t)
 	if c.rows != 69659 || len(c.ids) != 23570 {
 		t.Fatalf("master has %d rows and %d customers, want 69659 and 23570", c.rows, len(c.ids))
@@ -101,6 +102,7 @@ func (c CustomerInput) summaryX(res Result) int {
 }
 
 func TestCDNOWMasterOneTimeBuyers(t *testing.T) {
+	t.Parallel() // heavy and independent: overlap with the other heavy tests
 	in, _ := cdnowMasterTenant(t)
 	hist := make([]History, len(in.Customers))
 	oneTime := 0

@@ -8,6 +8,7 @@ import (
 )
 
 func TestDataAfterCutoffChangesNothing(t *testing.T) {
+	t.Parallel() // heavy and independent: overlap with the other heavy tests
 	c := loadCDNOW(t, "CDNOW_sample.txt", 1)
 	build := func(mutate bool) TenantInput {
 		in := TenantInput{Location: time.UTC}

@@ -61,6 +61,7 @@ func simulateBG(seed uint64, n int, p BGParams) []History {
 }
 
 func TestBGNBDRecoversSimulatedParameters(t *testing.T) {
+	t.Parallel() // heavy and independent: overlap with the other heavy tests
 	truth := BGParams{R: 0.25, Alpha: 4, A: 0.8, B: 2.5}
 	for _, seed := range []uint64{1, 2, 3} {
 		hist := simulateBG(seed, 20000, truth)

@@ -71,6 +71,7 @@ func telcoExamples(t testing.TB) ([]ContractExample, int) {
 }
 
 func TestTelcoContractModel(t *testing.T) {
+	t.Parallel() // heavy and independent: overlap with the other heavy tests
 	ex, blank := telcoExamples(t)
 	if blank != 11 {
 		t.Errorf("blank TotalCharges = %d, want 11", blank)
@@ -107,6 +108,7 @@ func TestTelcoContractModel(t *testing.T) {
 }
 
 func TestTelcoScoreChoosesContractModel(t *testing.T) {
+	t.Parallel() // heavy and independent: overlap with the other heavy tests
 	cust, _ := telcoCustomers(t)
 	// Side facts on two customers, to see them in health.
 	cust[0].OpenTickets = 3
