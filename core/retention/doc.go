@@ -11,6 +11,15 @@
 // calls; everything else is exported so that dashboards and tests can use
 // the pieces.
 //
+// The scoring job needs three calls: Score(TenantInput, Options) for a
+// run (Result holds the fitted models, their fit quality and one
+// CustomerScore per input customer, in input order); DecideAlert for each
+// customer against its previous score, and BaselineAlerts on a tenant's
+// first run. Dashboards may use the pieces directly: Summarize,
+// FitBG, FitGammaGamma, CLV, ContractCLV, ScoreRFM, Health,
+// BuildCrossSell, FitContractModel and CrossValidateContractModel, ROCAUC
+// and Brier.
+//
 // The package is pure computation: it reads no files, opens no connections
 // and knows no framework, so the same code runs in the worker, in tests
 // against the published CDNOW and Telco figures, and in benchmarks. Money is

@@ -13,8 +13,9 @@ import (
 // the product becomes (1−z)^(C−B) ₂F₁(C−A, C−B; C; z). In our use C−A and
 // C−B do not grow with the customer's frequency x while C does, so the
 // series converges quickly and without the huge terms the direct series
-// has for frequent buyers. Terms past the first all share one sign, so the
-// sum has no cancellation.
+// has for frequent buyers. A term's sign changes only when C−A+n or C−B+n
+// crosses zero, at most twice and only among the first terms, so the sum
+// has no alternating cancellation.
 // If the series has not converged after maxTerms terms (z very close to 1),
 // it falls back to gonum's Cephes-based mathext.Hypergeo, valid for |z| < 1.
 func powHyp(A, B, C, z float64) float64 {
