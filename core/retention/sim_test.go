@@ -134,3 +134,25 @@ func TestMBGNBDPAliveForOneTimeBuyers(t *testing.T) {
 		t.Errorf("expected purchases not increasing: %v, %v", e1, e2)
 	}
 }
+
+func TestChunkedLikelihoodMatchesSinglePass(t *testing.T) {
+	hist := simulateBG(11, 3*bgChunk+17, BGParams{R: 0.3, Alpha: 5, A: 0.9, B: 2})
+	for _, v := range []Variant{BGNBD, MBGNBD} {
+		o := newBGObjective(v, groupHistories(hist))
+		if len(o.groups) <= bgChunk {
+			t.Fatalf("only %d groups: the chunked path is not exercised", len(o.groups))
+		}
+		p := BGParams{R: 0.4, Alpha: 3, A: 0.7, B: 2.5}
+		var g [4]float64
+		var h [4][4]float64
+		ll := o.eval(p, g[:], &h) // chunked, in parallel
+		shift := 0.0
+		if v == MBGNBD {
+			shift = 1
+		}
+		one := o.accumulate(p, shift, 0, len(o.groups), true, true) // one pass, tables from eval
+		if relErr(ll, one.ll) > 1e-12 || relErr(g[0], one.gr) > 1e-9 || relErr(g[3], one.gb) > 1e-9 {
+			t.Errorf("%v: chunked LL %v grad %v, single pass %v (%v, %v)", v, ll, g, one.ll, one.gr, one.gb)
+		}
+	}
+}
