@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"math/big"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +17,13 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/tenant/tenanttest"
+	"github.com/gomato/gomato/web"
 )
 
 // The slices: the first lines of each file, written to a temporary data
@@ -220,6 +224,7 @@ func TestDemoLoadsSlicesOfEveryDataset(t *testing.T) {
 	}
 
 	checkPeople(t, env, accounts, sum)
+	checkAPI(t, env, sum)
 
 	// A second run duplicates nothing, and rotates every password.
 	sum2, err := Run(ctx, cfg)
@@ -314,6 +319,64 @@ func checkPeople(t *testing.T, env *tenanttest.Env, accounts ControlPlane, sum *
 
 func quietLog(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// apiRedisDB is this package's Redis database (sign-in rate limits here).
+const apiRedisDB = 9
+
+// checkAPI signs in through the real HTTP API with every printed sign-in
+// and lists customers in each demo tenant: a member gets 200 and customers
+// (owned ones for an own-records role), anyone else the 404 of an unknown
+// tenant.
+func checkAPI(t *testing.T, env *tenanttest.Env, sum *Summary) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: apiRedisDB})
+	defer rdb.Close()
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("redis is not reachable on 127.0.0.1:6379 (run deploy/local/services.sh or `make services`): %v", err)
+	}
+	srv := web.New(web.Config{KeyPrefix: "demotest:" + core.NewID().String() + ":"}, web.Deps{DB: env.DB, Registry: env.Registry, Redis: rdb, Log: quietLog(t)})
+	do := func(method, path, token, tenantSlug, body string) (int, []byte) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if tenantSlug != "" {
+			req.Header.Set("X-Tenant", tenantSlug)
+		}
+		resp, err := srv.App().Test(req, 30_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	for _, c := range sum.Credentials {
+		body, _ := json.Marshal(map[string]string{"email": c.Email, "password": c.Password})
+		code, b := do("POST", "/api/v1/auth/login", "", "", string(body))
+		var login struct {
+			Token string `json:"token"`
+		}
+		if code != 200 || json.Unmarshal(b, &login) != nil || login.Token == "" {
+			t.Errorf("%s: sign-in answered %d %s", c.Email, code, b)
+			continue
+		}
+		for _, ts := range sum.Tenants {
+			code, b := do("GET", "/api/v1/customers?limit=5", login.Token, ts.Tenant.Slug, "")
+			member := strings.HasPrefix(c.Who, ts.Tenant.Slug+" ")
+			var page struct {
+				Items []json.RawMessage `json:"items"`
+			}
+			switch {
+			case member && (code != 200 || json.Unmarshal(b, &page) != nil || len(page.Items) == 0):
+				t.Errorf("%s (%s): customers of %s answered %d %.200s, want 200 with customers", c.Email, c.Who, ts.Tenant.Slug, code, b)
+			case !member && code != 404:
+				t.Errorf("%s (%s): customers of %s answered %d, want 404", c.Email, c.Who, ts.Tenant.Slug, code)
+			}
+		}
+	}
 }
 
 type testWriter struct{ t *testing.T }
