@@ -279,6 +279,39 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		res.Transaction = backtestTxChurn(ledgers, E, firstDay, H, unit, opts.CountFreeOrders, loc)
 	}()
 
+	// 4. Contract model when the tenant qualifies, also beside the fits.
+	contracts, churns := 0, 0
+	var examples []ContractExample
+	for _, c := range in.Customers {
+		if len(c.Contracts) == 0 {
+			continue
+		}
+		contracts += len(c.Contracts)
+		ex, known := ContractExampleFor(c, opts.AsOf)
+		if !known {
+			continue
+		}
+		if ex.Churned {
+			churns++
+		}
+		examples = append(examples, ex)
+	}
+	if contracts < MinContracts || churns < MinContractChurns {
+		res.ContractWhy = fmt.Sprintf("%d contracts and %d churn events; the contract model needs %d and %d", contracts, churns, MinContracts, MinContractChurns)
+	} else {
+		btWG.Add(1)
+		go func() {
+			defer btWG.Done()
+			cm, err := FitContractModel(examples, opts.Contract)
+			if err != nil {
+				res.ContractWhy = err.Error()
+				return
+			}
+			res.Contract = cm
+			res.Chosen = ModelContract
+		}()
+	}
+
 	// 3. Purchase and spend models on today's data.
 	bg, mbg, gg, err := fitPurchaseModels(sums, unit, true)
 	fitsOK := err == nil
@@ -292,38 +325,6 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		}
 	}
 	btWG.Wait()
-
-	// 4. Contract model when the tenant qualifies.
-	var exIdx []int
-	var examples []ContractExample
-	contracts, churns := 0, 0
-	for i, c := range in.Customers {
-		if len(c.Contracts) == 0 {
-			continue
-		}
-		contracts += len(c.Contracts)
-		ex, known := ContractExampleFor(c, opts.AsOf)
-		if !known {
-			continue
-		}
-		if ex.Churned {
-			churns++
-		}
-		exIdx = append(exIdx, i)
-		examples = append(examples, ex)
-	}
-	switch {
-	case contracts < MinContracts || churns < MinContractChurns:
-		res.ContractWhy = fmt.Sprintf("%d contracts and %d churn events; the contract model needs %d and %d", contracts, churns, MinContracts, MinContractChurns)
-	default:
-		cm, err := FitContractModel(examples, opts.Contract)
-		if err != nil {
-			res.ContractWhy = err.Error()
-			break
-		}
-		res.Contract = cm
-		res.Chosen = ModelContract
-	}
 
 	// 5. RFM over buyers.
 	var rfmIn []RFMInput

@@ -169,3 +169,42 @@ func TestScoreSmallTenant(t *testing.T) {
 		t.Errorf("missing AsOf: err %v", err)
 	}
 }
+
+func TestScoreAcceptsSummaries(t *testing.T) {
+	in, asOf := smallTenant()
+	loc := in.Location
+	// Replace half the customers' transactions by their summaries: the
+	// scores of those customers must not change.
+	full, err := Score(in, Options{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := in
+	mixed.Customers = append([]CustomerInput(nil), in.Customers...)
+	for i := 0; i < len(mixed.Customers); i += 2 {
+		c := &mixed.Customers[i]
+		s := Summarize(c.Transactions, SummaryOptions{AsOf: asOf, Location: loc, Unit: Days, TrendDays: full.Transaction.WindowDays})
+		c.Summary, c.Transactions = &s, nil
+	}
+	got, err := Score(mixed, Options{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.BG.Params != full.BG.Params || got.GG.Params != full.GG.Params {
+		t.Errorf("fits differ: %+v vs %+v", got.BG.Params, full.BG.Params)
+	}
+	for i := 0; i < len(got.Scores); i += 2 {
+		a, b := got.Scores[i], full.Scores[i]
+		if a.PAlive != b.PAlive || a.CLV != b.CLV || a.Risk != b.Risk || a.Segment != b.Segment {
+			t.Errorf("customer %s: from summary %+v, from transactions %+v", a.ID, a, b)
+		}
+	}
+	bad := mixed
+	bad.Customers = append([]CustomerInput(nil), mixed.Customers...)
+	s := *bad.Customers[0].Summary
+	s.Unit = Weeks
+	bad.Customers[0].Summary = &s
+	if _, err := Score(bad, Options{AsOf: asOf}); err == nil {
+		t.Error("a summary in weeks was accepted by a run in days")
+	}
+}
