@@ -507,29 +507,35 @@ func (in *GroupInput) Normalize() map[string]string {
 // records, timeline). Every section is always present, empty when there
 // is nothing, so the UI can rely on the shape.
 type Profile struct {
-	Customer Customer         `json:"customer"`
-	Contacts []Contact        `json:"contacts"`
-	Counts   ProfileCounts    `json:"counts"`
-	Totals   ProfileTotals    `json:"totals"`
-	Recent   ProfileRecent    `json:"recent"`
-	Timeline []TimelineEntry  `json:"timeline"`
-	Fields   []CustomFieldDef `json:"custom_fields"`
+	Customer Customer        `json:"customer"`
+	Contacts []Contact       `json:"contacts"`
+	Counts   ProfileCounts   `json:"counts"`
+	Totals   ProfileTotals   `json:"totals"`
+	Recent   ProfileRecent   `json:"recent"`
+	Timeline []TimelineEntry `json:"timeline"`
+	// TimelineNextCursor fetches the timeline's next page from
+	// /api/v1/customers/{id}/timeline; empty when there is no more.
+	TimelineNextCursor string           `json:"timeline_next_cursor"`
+	Fields             []CustomFieldDef `json:"custom_fields"`
 }
 
 // ProfileCounts counts the records hanging off the customer.
 type ProfileCounts struct {
-	Contacts        int `json:"contacts"`
-	Notes           int `json:"notes"`
-	OpenTasks       int `json:"open_tasks"`
-	Tickets         int `json:"tickets"`
-	OpenTickets     int `json:"open_tickets"`
-	Contracts       int `json:"contracts"`
-	Proposals       int `json:"proposals"`
-	Invoices        int `json:"invoices"`
-	Payments        int `json:"payments"`
-	Referrals       int `json:"referrals"`
-	Rewards         int `json:"rewards"`
-	OverdueInvoices int `json:"overdue_invoices"`
+	Contacts    int `json:"contacts"`
+	Notes       int `json:"notes"`
+	OpenTasks   int `json:"open_tasks"`
+	Tickets     int `json:"tickets"`
+	OpenTickets int `json:"open_tickets"`
+	Contracts   int `json:"contracts"`
+	Proposals   int `json:"proposals"`
+	Invoices    int `json:"invoices"`
+	Payments    int `json:"payments"`
+	Referrals   int `json:"referrals"`
+	// ReferralsReceived counts referrals that brought this customer
+	// (Referrals counts those it made).
+	ReferralsReceived int `json:"referrals_received"`
+	Rewards           int `json:"rewards"`
+	OverdueInvoices   int `json:"overdue_invoices"`
 }
 
 // ProfileTotals are the customer's money facts, in the tenant's currency.
@@ -552,6 +558,8 @@ type ProfileRecent struct {
 	Proposals []RecordSummary `json:"proposals"`
 	Invoices  []RecordSummary `json:"invoices"`
 	Payments  []RecordSummary `json:"payments"`
+	Referrals []RecordSummary `json:"referrals"`
+	Rewards   []RecordSummary `json:"rewards"`
 }
 
 // RecordSummary is one linked record as a profile section lists it.
@@ -576,5 +584,6 @@ type TimelineEntry struct {
 // EmptyRecent returns a ProfileRecent whose lists are empty, not null.
 func EmptyRecent() ProfileRecent {
 	return ProfileRecent{Notes: []RecordSummary{}, Tasks: []RecordSummary{}, Tickets: []RecordSummary{},
-		Contracts: []RecordSummary{}, Proposals: []RecordSummary{}, Invoices: []RecordSummary{}, Payments: []RecordSummary{}}
+		Contracts: []RecordSummary{}, Proposals: []RecordSummary{}, Invoices: []RecordSummary{}, Payments: []RecordSummary{},
+		Referrals: []RecordSummary{}, Rewards: []RecordSummary{}}
 }

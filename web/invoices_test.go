@@ -92,6 +92,14 @@ func TestLinkedAPI(t *testing.T) {
 		webtest.Scenario{Name: "scoped contract on theirs", As: me, Tenant: A, Method: "POST", Path: "/api/v1/customers/" + theirs + "/contracts", Body: map[string]any{"subject": "x", "currency": "USD", "start_on": "2025-01-01"}, Status: 404},
 		webtest.Scenario{Name: "scoped merge of theirs", As: me, Tenant: A, Method: "POST", Path: "/api/v1/customers/" + theirs + "/merge", Body: map[string]any{"duplicate_id": mine}, Status: 404},
 	)
+	scs = append(scs,
+		webtest.Scenario{Name: "profile shows recent linked records", As: me, Tenant: A, Method: "GET", Path: "/api/v1/customers/" + mine + "/profile", Status: 200, Contains: recs["invoices"][0]},
+		webtest.Scenario{Name: "profile timeline", As: me, Tenant: A, Method: "GET", Path: "/api/v1/customers/" + mine + "/profile", Status: 200, Contains: `"kind":"referral_made"`},
+		webtest.Scenario{Name: "timeline page", As: me, Tenant: A, Method: "GET", Path: "/api/v1/customers/" + mine + "/timeline?limit=۳", Status: 200, Contains: `"next_cursor":"ey`},
+		webtest.Scenario{Name: "timeline of theirs", As: me, Tenant: A, Method: "GET", Path: "/api/v1/customers/" + theirs + "/timeline", Status: 404},
+		webtest.Scenario{Name: "timeline from another tenant", As: mgrB, Tenant: B, Method: "GET", Path: "/api/v1/customers/" + mine + "/timeline", Status: 404},
+		webtest.Scenario{Name: "timeline bad parameter", As: mgr, Tenant: A, Method: "GET", Path: "/api/v1/customers/" + mine + "/timeline?since=1", Status: 422, Contains: `"since"`},
+	)
 	webtest.RunScenarios(t, h, scs)
 
 	// Scoped top-level lists hold only own records.

@@ -250,9 +250,47 @@ func (s *Server) linkedRoutes() []Route {
 	for _, area := range [][]Route{
 		s.exportRoutes(), s.importRoutes(),
 		s.ticketRoutes(), s.contractRoutes(), s.proposalRoutes(), s.invoiceRoutes(), s.paymentRoutes(),
-		s.referralRoutes(), s.rewardRoutes(), s.noteRoutes(), s.taskRoutes(), s.mergeRoutes(),
+		s.referralRoutes(), s.rewardRoutes(), s.noteRoutes(), s.taskRoutes(), s.mergeRoutes(), s.timelineRoutes(),
 	} {
 		rs = append(rs, area...)
 	}
 	return rs
+}
+
+func (s *Server) timelineRoutes() []Route {
+	return []Route{
+		{Method: fiber.MethodGet, Path: "/api/v1/customers/:id/timeline", Tenant: true, Perm: authz.P(authz.Customers, authz.Read), Handler: s.customerTimeline},
+	}
+}
+
+// customerTimeline pages through a customer's merged timeline (the
+// profile carries the first page and its next_cursor).
+func (s *Server) customerTimeline(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	limit := 0
+	bad := map[string]string{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		switch string(k) {
+		case "cursor":
+		case "limit":
+			n, err := strconv.Atoi(core.FoldDigits(string(v)))
+			if err != nil || n < 1 || n > 500 {
+				bad["limit"] = "must be a whole number from 1 to 500"
+			}
+			limit = n
+		default:
+			bad[string(k)] = "unknown parameter"
+		}
+	})
+	if len(bad) > 0 {
+		return core.Invalid(bad)
+	}
+	p, err := s.apiStore().Timeline(c.UserContext(), id, c.Query("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
 }

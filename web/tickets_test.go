@@ -233,3 +233,7 @@ func init() {
 	)
 	matrixRows = append(matrixRows, rows...)
 }
+
+func init() {
+	matrixRows = append(matrixRows, matrixRow{Method: "GET", Route: "/api/v1/customers/:id/timeline", Path: "/api/v1/customers/{rand}/timeline", Tenant: true, Want: w("YYYY NNNU")})
+}

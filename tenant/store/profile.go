@@ -15,8 +15,8 @@ import (
 // one read-only transaction: the customer with its links, contacts, the
 // counts of everything hanging off it, its money totals (in the tenant's
 // currency) and the custom field definitions that label its values.
-// Recent records and the timeline are filled by the linked-record
-// sections; they are always present, empty until then.
+// Recent records, referrals received and the timeline's first page come
+// from the linked-record sections (linkedProfile, timeline.go).
 func (s *Store) Profile(ctx context.Context, id uuid.UUID) (core.Profile, error) {
 	t, err := core.TenantFrom(ctx)
 	if err != nil {
@@ -69,8 +69,9 @@ func (s *Store) Profile(ctx context.Context, id uuid.UUID) (core.Profile, error)
 			Outstanding: money(row.OutstandingTotal), Overdue: money(row.OverdueTotal),
 			FirstPurchaseOn: cuDay(row.FirstPurchaseOn), LastPurchaseOn: cuDay(row.LastPurchaseOn),
 		}
-		p.Recent = core.EmptyRecent()
-		p.Timeline = []core.TimelineEntry{}
+		if err := linkedProfile(ctx, tx, id, &p); err != nil {
+			return err
+		}
 		p.Fields, err = customFieldDefs(ctx, tx, "")
 		return err
 	})
