@@ -53,6 +53,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server (API, web UI, health, metrics)", cmdServe},
 		{"worker", "run the background worker (scoring, imports, alerts)", cmdWorker},
+		{"score", "request a scoring run of a tenant (optionally as of a past day) and wait for it", cmdScore},
 		{"migrate", "apply control and tenant migrations", cmdMigrate},
 		{"tenant", "create, list and show tenants", cmdTenant},
 		{"demo", "build the demo agency and tenants from the datasets in testdata/", cmdDemo},
