@@ -241,7 +241,6 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	// model's label window, which depends on how far back history goes.
 	ledgers := make([]ledger, n)
 	sums := make([]Summary, n)
-	firstDay := E + 1
 	for i := range in.Customers {
 		c := &in.Customers[i]
 		if c.Summary != nil && len(c.Transactions) == 0 {
@@ -249,25 +248,44 @@ func Score(in TenantInput, opts Options) (Result, error) {
 				return Result{}, fmt.Errorf("customer %s: summary in %s, run in %s", c.ID, c.Summary.Unit, unit)
 			}
 			sums[i] = *c.Summary
-			continue
 		}
-		ledgers[i] = buildLedger(c.Transactions, opts.AsOf, loc)
-		for _, dn := range ledgers[i] {
-			if dn.isPurchase(opts.CountFreeOrders) {
-				firstDay = min(firstDay, dn.day)
-				break
+	}
+	firsts := make([]int32, max(1, opts.Workers))
+	for i := range firsts {
+		firsts[i] = E + 1 // also for chunks that do not run
+	}
+	parallelChunks(n, opts.Workers, func(w, lo, hi int) {
+		first := E + 1
+		for i := lo; i < hi; i++ {
+			c := &in.Customers[i]
+			if c.Summary != nil && len(c.Transactions) == 0 {
+				continue
+			}
+			ledgers[i] = buildLedger(c.Transactions, opts.AsOf, loc)
+			for _, dn := range ledgers[i] {
+				if dn.isPurchase(opts.CountFreeOrders) {
+					first = min(first, dn.day)
+					break
+				}
 			}
 		}
+		firsts[w] = first
+	})
+	firstDay := E + 1
+	for _, f := range firsts {
+		firstDay = min(firstDay, f)
 	}
 	W, _ := churnWindow(E, firstDay, H)
 	if W < minChurnWindow {
 		W = H // default weights: score over the full horizon
 	}
-	for i, l := range ledgers {
-		if l != nil {
-			sums[i] = l.summarize(E, unit, W, opts.CountFreeOrders, loc)
+	parallelChunks(n, opts.Workers, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if l := ledgers[i]; l != nil {
+				sums[i] = l.summarize(E, unit, W, opts.CountFreeOrders, loc)
+			}
 		}
-	}
+	})
 	res.MedianUsualGap = FillUsualGaps(sums)
 
 	// 2. The backtest runs beside today's fits: they share nothing but the
@@ -312,6 +330,30 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		}()
 	}
 
+	// 5. RFM and cross-sell need only today's summaries and categories:
+	// they too run beside the fits.
+	var rfm []RFMScore
+	rfmOf := make([]int, n)
+	csIn := make([]CrossSellInput, n)
+	var cs *CrossSellModel
+	btWG.Add(1)
+	go func() {
+		defer btWG.Done()
+		var rfmIn []RFMInput
+		for i, s := range sums {
+			rfmOf[i] = -1
+			if s.Purchases > 0 {
+				rfmOf[i] = len(rfmIn)
+				rfmIn = append(rfmIn, RFMInput{DaysSinceLast: s.DaysSinceLast, Purchases: s.Purchases, Monetary: s.TotalSpend})
+			}
+		}
+		rfm = ScoreRFM(rfmIn)
+		for i, c := range in.Customers {
+			csIn[i] = CrossSellInput{Categories: c.Categories, Specialties: c.Specialties, Baskets: c.Baskets}
+		}
+		cs = BuildCrossSell(csIn, opts.CrossSell)
+	}()
+
 	// 3. Purchase and spend models on today's data.
 	bg, mbg, gg, err := fitPurchaseModels(sums, unit, true)
 	fitsOK := err == nil
@@ -326,38 +368,34 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	}
 	btWG.Wait()
 
-	// 5. RFM over buyers.
-	var rfmIn []RFMInput
-	var rfmIdx []int
-	for i, s := range sums {
-		if s.Purchases > 0 {
-			rfmIn = append(rfmIn, RFMInput{DaysSinceLast: s.DaysSinceLast, Purchases: s.Purchases, Monetary: s.TotalSpend})
-			rfmIdx = append(rfmIdx, i)
-		}
-	}
-	rfm := ScoreRFM(rfmIn)
-	rfmOf := make([]int, n)
-	for i := range rfmOf {
-		rfmOf[i] = -1
-	}
-	for k, i := range rfmIdx {
-		rfmOf[i] = k
-	}
-
-	// 6. Cross-sell.
-	csIn := make([]CrossSellInput, n)
-	for i, c := range in.Customers {
-		csIn[i] = CrossSellInput{Categories: c.Categories, Specialties: c.Specialties, Baskets: c.Baskets}
-	}
-	cs := BuildCrossSell(csIn, opts.CrossSell)
-
 	// 7. Per-customer scores, in parallel chunks.
 	res.Scores = make([]CustomerScore, n)
 	sc := scorer{opts: opts, loc: loc, unit: unit, fitsOK: fitsOK, bg: bg, mbg: mbg, gg: gg,
 		tx: &res.Transaction, contract: res.Contract, window: W, cs: cs}
-	workers := max(1, min(opts.Workers, n/2000+1))
-	var wg sync.WaitGroup
+	parallelChunks(n, opts.Workers, func(_, lo, hi int) {
+		cache := newScoreCache()
+		for i := lo; i < hi; i++ {
+			var r *RFMScore
+			if k := rfmOf[i]; k >= 0 {
+				r = &rfm[k]
+			}
+			res.Scores[i] = sc.score(&in.Customers[i], sums[i], r, csIn[i], cache)
+		}
+	})
+	return res, nil
+}
+
+// parallelChunks runs f(w, lo, hi) over [0, n) split into at most workers
+// contiguous chunks, w numbering the chunk (one chunk when n is small: goroutines cost more than they save below
+// a few thousand customers), and waits.
+func parallelChunks(n, workers int, f func(w, lo, hi int)) {
+	workers = max(1, min(workers, n/2000+1))
+	if workers == 1 {
+		f(0, 0, n)
+		return
+	}
 	chunk := (n + workers - 1) / workers
+	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := w*chunk, min(n, (w+1)*chunk)
 		if lo >= hi {
@@ -366,18 +404,10 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cache := newScoreCache()
-			for i := lo; i < hi; i++ {
-				var r *RFMScore
-				if k := rfmOf[i]; k >= 0 {
-					r = &rfm[k]
-				}
-				res.Scores[i] = sc.score(&in.Customers[i], sums[i], r, csIn[i], cache)
-			}
+			f(w, lo, hi)
 		}()
 	}
 	wg.Wait()
-	return res, nil
 }
 
 // fitPurchaseModels fits BG/NBD and MBG/NBD on buyers and, when withGG,
