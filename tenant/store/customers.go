@@ -82,7 +82,11 @@ const customerCols = `c.id, c.name, c.email, c.phone, c.website, c.vat_id, c.sta
 	c.invoiced_total, c.paid_total, c.outstanding_total, c.overdue_total, c.overdue_invoices, c.open_tickets,
 	c.created_at, c.updated_at,
 	s.risk as s_risk, s.risk_level as s_risk_level, s.clv as s_clv, s.segment as s_segment, s.health as s_health,
-	s.computed_at as s_computed_at`
+	s.computed_at as s_computed_at,
+	(select coalesce(json_agg(json_build_object('id', g.id, 'name', g.name, 'is_vip', g.is_vip) order by g.name, g.id), '[]')
+		from customer_groups cg join groups g on g.id = cg.group_id where cg.customer_id = c.id) as groups_json,
+	(select coalesce(json_agg(json_build_object('id', sp.id, 'name', sp.name) order by sp.name, sp.id), '[]')
+		from customer_specialties cs join specialties sp on sp.id = cs.specialty_id where cs.customer_id = c.id) as specialties_json`
 
 const customerFrom = ` from customers c left join scores s on s.customer_id = c.id`
 
@@ -130,6 +134,8 @@ type customerRow struct {
 	SSegment            *string    `db:"s_segment"`
 	SHealth             *int       `db:"s_health"`
 	SComputedAt         *time.Time `db:"s_computed_at"`
+	GroupsJSON          []byte     `db:"groups_json"`
+	SpecialtiesJSON     []byte     `db:"specialties_json"`
 }
 
 func cuDay(t *time.Time) *string {
@@ -174,6 +180,12 @@ func (r *customerRow) customer(now time.Time) core.Customer {
 		}
 	}
 	c.Forecast = f
+	if len(r.GroupsJSON) > 0 {
+		_ = json.Unmarshal(r.GroupsJSON, &c.Groups)
+	}
+	if len(r.SpecialtiesJSON) > 0 {
+		_ = json.Unmarshal(r.SpecialtiesJSON, &c.Specialties)
+	}
 	if r.SRisk != nil && r.SComputedAt != nil {
 		c.Score = &core.CustomerScore{Risk: *r.SRisk, RiskLevel: cuStr(r.SRiskLevel), CLV: cuInt64(r.SCLV),
 			Segment: cuStr(r.SSegment), Health: r.SHealth, ComputedAt: *r.SComputedAt}
@@ -195,51 +207,6 @@ func cuInt64(v *int64) int64 {
 	return *v
 }
 
-// loadCustomerLinks fills the groups and specialties of cs.
-func loadCustomerLinks(ctx context.Context, tx *sqlx.Tx, cs []core.Customer) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids := make([]uuid.UUID, len(cs))
-	at := map[uuid.UUID]int{}
-	for i, c := range cs {
-		ids[i] = c.ID
-		at[c.ID] = i
-	}
-	var gs []struct {
-		CustomerID uuid.UUID `db:"customer_id"`
-		ID         uuid.UUID `db:"id"`
-		Name       string    `db:"name"`
-		IsVIP      bool      `db:"is_vip"`
-	}
-	err := tx.SelectContext(ctx, &gs, `select cg.customer_id, g.id, g.name, g.is_vip
-		from customer_groups cg join groups g on g.id = cg.group_id
-		where cg.customer_id = any($1::uuid[]) order by g.name, g.id`, cuIDArray(ids))
-	if err != nil {
-		return fmt.Errorf("load customer groups: %w", err)
-	}
-	for _, g := range gs {
-		c := &cs[at[g.CustomerID]]
-		c.Groups = append(c.Groups, core.GroupRef{ID: g.ID, Name: g.Name, IsVIP: g.IsVIP})
-	}
-	var ss []struct {
-		CustomerID uuid.UUID `db:"customer_id"`
-		ID         uuid.UUID `db:"id"`
-		Name       string    `db:"name"`
-	}
-	err = tx.SelectContext(ctx, &ss, `select cs.customer_id, sp.id, sp.name
-		from customer_specialties cs join specialties sp on sp.id = cs.specialty_id
-		where cs.customer_id = any($1::uuid[]) order by sp.name, sp.id`, cuIDArray(ids))
-	if err != nil {
-		return fmt.Errorf("load customer specialties: %w", err)
-	}
-	for _, s := range ss {
-		c := &cs[at[s.CustomerID]]
-		c.Specialties = append(c.Specialties, core.Specialty{ID: s.ID, Name: s.Name})
-	}
-	return nil
-}
-
 // getCustomer reads one customer the actor may see, with its links.
 func getCustomer(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, lock bool) (core.Customer, customerRow, error) {
 	q := &cuQuery{}
@@ -259,11 +226,7 @@ func getCustomer(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, lock bool) (cor
 	if err != nil {
 		return core.Customer{}, r, fmt.Errorf("get customer: %w", err)
 	}
-	cs := []core.Customer{r.customer(time.Now())}
-	if err := loadCustomerLinks(ctx, tx, cs); err != nil {
-		return core.Customer{}, r, err
-	}
-	return cs[0], r, nil
+	return r.customer(time.Now()), r, nil
 }
 
 // visibleCustomer answers not found unless the customer exists in the
@@ -797,8 +760,11 @@ func (s *Store) Customers(ctx context.Context, f core.CustomerFilter) (core.Cust
 			}
 			q.and("(" + spec.expr + ", c.id) " + cmp + " (" + q.arg(cur.Value) + "::" + spec.typ + ", " + q.arg(cur.ID) + "::uuid)")
 		}
-		sqlText := `select ` + customerCols + `, (` + spec.expr + `)::text as sort_value` + customerFrom + q.clause() +
-			` order by ` + spec.expr + ` ` + dir + `, c.id ` + dir + ` limit ` + strconv.Itoa(f.Limit+1)
+		// The page's ids first, so that an index on the sort order can
+		// answer without visiting rows it skips; then the page's rows.
+		order := ` order by ` + spec.expr + ` ` + dir + `, c.id ` + dir
+		sqlText := `select ` + customerCols + `, (` + spec.expr + `)::text as sort_value` + customerFrom +
+			` where c.id in (select c.id` + customerFrom + q.clause() + order + ` limit ` + strconv.Itoa(f.Limit+1) + `)` + order
 		var rows []struct {
 			customerRow
 			SortValue string `db:"sort_value"`
@@ -818,7 +784,7 @@ func (s *Store) Customers(ctx context.Context, f core.CustomerFilter) (core.Cust
 			last := rows[len(rows)-1]
 			page.NextCursor = encodeCursor(cuCursor{Sort: string(f.Sort), Value: last.SortValue, ID: last.ID})
 		}
-		return loadCustomerLinks(ctx, tx, page.Items)
+		return nil
 	})
 	return page, err
 }
