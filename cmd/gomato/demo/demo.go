@@ -128,6 +128,8 @@ type Summary struct {
 	Tenants     []TenantSummary
 	Credentials []Credential
 	Took        time.Duration
+	// Failed is set when a step failed (the error is Run's).
+	Failed bool
 }
 
 type printer struct {
@@ -232,7 +234,9 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 	sum.Took = time.Since(p.t0)
-	return sum, errors.Join(errs...)
+	err = errors.Join(errs...)
+	sum.Failed = err != nil
+	return sum, err
 }
 
 func buildTenant(ctx context.Context, cfg Config, p *printer, spec TenantSpec, ts *TenantSummary, now func() time.Time) error {
@@ -483,13 +487,20 @@ func (s *Summary) Print(w io.Writer) {
 		}
 		tw.Flush()
 	}
-	fmt.Fprintf(w, "\nDemo ready in %s.\n", s.Took.Round(100*time.Millisecond))
+	if s.Failed {
+		fmt.Fprintf(w, "\nDemo FAILED after %s (see the error below).\n", s.Took.Round(100*time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "\nDemo ready in %s.\n", s.Took.Round(100*time.Millisecond))
+	}
 }
 
 // describeModel renders the fit a scoring run recorded: the churn model
 // chosen, the BG/NBD and MBG/NBD parameters (weekly units), Gamma-Gamma,
 // the contract model's cross-validated AUC and the backtest AUC.
 func describeModel(r *RunReport) string {
+	if r.Status != "done" {
+		return fmt.Sprintf("scoring run %s: %s", r.Status, r.Error)
+	}
 	var m struct {
 		Churn string `json:"churn_model"`
 		Unit  string `json:"unit"`
