@@ -257,9 +257,26 @@ func (m *TransactionChurnModel) contributions(f ChurnFeatures) (float64, [maxTxT
 // Score returns the churn probability over the model's window and the
 // strongest reasons (at most maxReasons, only those raising the risk).
 func (m *TransactionChurnModel) Score(f ChurnFeatures, horizonDays, maxReasons int) (float64, []Reason) {
+	return m.score(f, horizonDays, maxReasons, nil)
+}
+
+// wordingKey identifies a reason's text: its code and the rounded numbers
+// it shows. Many customers share them (the same frequency, the same days
+// since the last purchase), so scoring words each one once per worker.
+type wordingKey struct {
+	code string
+	a, b int64
+}
+
+func (m *TransactionChurnModel) score(f ChurnFeatures, horizonDays, maxReasons int, words map[wordingKey][2]string) (float64, []Reason) {
 	z, ts, k := m.contributions(f)
 	terms := ts[:k]
-	slices.SortStableFunc(terms, func(a, b txTerm) int { return cmpFloat(b.w, a.w) })
+	// insertion sort, largest first: at most nine terms
+	for i := 1; i < len(terms); i++ {
+		for j := i; j > 0 && terms[j].w > terms[j-1].w; j-- {
+			terms[j], terms[j-1] = terms[j-1], terms[j]
+		}
+	}
 	var out []Reason
 	for _, t := range terms {
 		if t.w <= reasonFloor || len(out) == maxReasons {
@@ -269,10 +286,48 @@ func (m *TransactionChurnModel) Score(f ChurnFeatures, horizonDays, maxReasons i
 			out = make([]Reason, 0, maxReasons)
 		}
 		r := Reason{Code: t.code, Weight: t.w}
-		wordTxReason(&r, f, horizonDays)
+		if words == nil {
+			wordTxReason(&r, f, horizonDays)
+		} else {
+			key := reasonKey(t.code, f, horizonDays)
+			if txt, ok := words[key]; ok {
+				r.TextEN, r.TextFA = txt[0], txt[1]
+			} else {
+				wordTxReason(&r, f, horizonDays)
+				words[key] = [2]string{r.TextEN, r.TextFA}
+			}
+		}
 		out = append(out, r)
 	}
 	return sigmoid(z), out
+}
+
+// reasonKey identifies the numbers a reason shows by their exact values,
+// so a cached text is always the text wordTxReason would write.
+func reasonKey(code string, f ChurnFeatures, horizonDays int) wordingKey {
+	k := wordingKey{code: code}
+	bits := func(v float64) int64 { return int64(math.Float64bits(v)) }
+	switch code {
+	case "recency":
+		k.a, k.b = int64(f.DaysSinceLast), bits(f.RecencyRatio())
+	case "p_dead":
+		k.a = bits(f.PDead)
+	case "expected_purchases":
+		k.a, k.b = bits(f.ExpectedPurchases), int64(horizonDays)
+	case "spend_trend":
+		k.a = bits(f.SpendTrend)
+	case "frequency":
+		k.a = int64(f.Repeat)
+	case "age":
+		k.a = int64(f.AgeDays)
+	case "overdue_invoices":
+		k.a = int64(f.OverdueInvoices)
+	case "open_tickets":
+		k.a = int64(f.OpenTickets)
+	case "satisfaction":
+		k.a = bits(*f.Satisfaction)
+	}
+	return k
 }
 
 // reasonFloor is the smallest log-odds push worth naming: below it a

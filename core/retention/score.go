@@ -609,6 +609,8 @@ type scoreCache struct {
 	// parts of E[Y(t)] by (x, T): index 0 is the horizon, k the end of
 	// month k of the CLV horizon.
 	parts map[xtKey][]float64
+	// worded reasons by code and shown numbers
+	words map[wordingKey][2]string
 }
 
 type xtKey struct {
@@ -617,7 +619,7 @@ type xtKey struct {
 }
 
 func newScoreCache() *scoreCache {
-	return &scoreCache{hist: map[History]histCalc{}, parts: map[xtKey][]float64{}}
+	return &scoreCache{hist: map[History]histCalc{}, parts: map[xtKey][]float64{}, words: map[wordingKey][2]string{}}
 }
 
 func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSellInput, cache *scoreCache) CustomerScore {
@@ -711,7 +713,7 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 				f.ExpectedPurchases = sc.bg.ExpectedPurchases(h, sc.unit.FromDays(float64(sc.window)))
 			}
 		}
-		out.Risk, out.Reasons = sc.tx.Score(f, sc.window, o.MaxReasons)
+		out.Risk, out.Reasons = sc.tx.score(f, sc.window, o.MaxReasons, cache.words)
 		out.Model = ModelTransaction
 	}
 	if out.Model != ModelNone {

@@ -208,3 +208,35 @@ func TestScoreAcceptsSummaries(t *testing.T) {
 		t.Error("a summary in weeks was accepted by a run in days")
 	}
 }
+
+func TestCachedWordingMatchesDirect(t *testing.T) {
+	c := loadCDNOW(t, "CDNOW_sample.txt", 1)
+	in := TenantInput{}
+	for i, txs := range c.txs {
+		in.Customers = append(in.Customers, CustomerInput{ID: CustomerID(fmt.Sprint(c.ids[i])), Transactions: txs})
+	}
+	res, err := Score(in, Options{AsOf: cdnowCalEnd, CountFreeOrders: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Re-word every reason directly and compare with the cached text.
+	checked := 0
+	for i, s := range res.Scores {
+		sum := Summarize(in.Customers[i].Transactions, SummaryOptions{AsOf: cdnowCalEnd, Unit: Days, CountFreeOrders: true, TrendDays: res.Transaction.WindowDays})
+		for _, r := range s.Reasons {
+			if r.Code != "frequency" && r.Code != "age" {
+				continue // these two need only the summary to re-word
+			}
+			f := ChurnFeatures{Repeat: sum.X, AgeDays: int(sum.T + 0.5)}
+			want := Reason{Code: r.Code}
+			wordTxReason(&want, f, res.Transaction.WindowDays)
+			if r.TextEN != want.TextEN || r.TextFA != want.TextFA {
+				t.Fatalf("customer %s: cached %q / %q, direct %q / %q", s.ID, r.TextEN, r.TextFA, want.TextEN, want.TextFA)
+			}
+			checked++
+		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d reasons checked", checked)
+	}
+}
