@@ -293,6 +293,7 @@ func TestBrowserSalesAndSupport(t *testing.T) {
 		setLocale(t, f.h, support, lang)
 
 		b.signIn(sales.Email, f.password)
+		b.do("open the customers", chromedp.Click(chromedp.CSS(`nav a[data-nav="customers"]`)))
 		b.waitFor("the customers list", `location.pathname.endsWith('/customers') && document.querySelector('#customer-table') !== null`)
 		wantDir := map[string]string{"en": "ltr", "fa": "rtl"}[lang]
 		if got := b.eval(`document.documentElement.lang + ' ' + document.documentElement.dir`); got != lang+" "+wantDir {
@@ -362,7 +363,41 @@ func TestBrowserSalesAndSupport(t *testing.T) {
 		b.screenshot("profile-support-" + lang)
 		b.signOut()
 	}
+	browserDashboard(t, f, b)
 	browserEscaping(t, f, b)
+}
+
+// browserDashboard: a manager opens the dashboard, clicks the high-risk
+// card and lands on the filtered list with the same count, in both
+// languages.
+func browserDashboard(t *testing.T, f *browserFixture, b *browser) {
+	manager := f.users[authz.RoleManager]
+	for _, lang := range []string{"en", "fa"} {
+		setLocale(t, f.h, manager, lang)
+		b.signIn(manager.Email, f.password)
+		b.do("open the dashboard", chromedp.Click(chromedp.CSS(`nav a[data-nav="dashboard"]`)), chromedp.WaitVisible(chromedp.ID("levels")))
+		b.waitFor("the charts", `document.querySelector('#chart-dist') && document.querySelector('#chart-dist').width > 0 && typeof Chart !== 'undefined' && Chart.getChart('chart-dist') !== undefined`)
+		n := b.eval(`document.querySelector('#levels [data-level="high"]').dataset.customers`)
+		b.screenshot("dashboard-" + lang)
+		b.do("click the high-risk card", chromedp.Click(chromedp.CSS(`#levels [data-level="high"]`)))
+		b.waitFor("the high-risk list", `location.search.includes('risk=high') && document.querySelector('#customer-table') !== null`)
+		if got := b.eval(`document.querySelector('.tabs a[data-tab=""] [data-count]').textContent.trim()`); got != map[string]string{"en": fmt.Sprint(n), "fa": faDigits(fmt.Sprint(n))}[lang] {
+			t.Errorf("%s: dashboard says %v high-risk customers, the list counts %v", lang, n, got)
+		}
+		if rows := b.eval(`document.querySelectorAll('#customer-table tbody tr').length`); fmt.Sprint(rows) != fmt.Sprint(n) {
+			t.Errorf("%s: dashboard says %v high-risk customers, the list shows %v rows", lang, n, rows)
+		}
+		b.signOut()
+	}
+}
+
+func faDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return '۰' + (r - '0')
+		}
+		return r
+	}, s)
 }
 
 // browserEscaping: the customer named <script>alert(1)</script> shows

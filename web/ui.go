@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"mime"
 	"net/url"
 	"path"
@@ -27,7 +28,7 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-//go:embed static/app.css static/vendor
+//go:embed static/app.css static/dashboard.js static/vendor
 var staticFS embed.FS
 
 // uiTemplates holds one template set per page: the layout and partials
@@ -55,6 +56,27 @@ var uiFuncs = template.FuncMap{
 	},
 	"str":   func(v any) string { return fmt.Sprint(v) },
 	"list":  func(v ...string) []string { return v },
+	"mul10": func(i int) int { return i * 10 },
+	"sub5":  func(i int) int { return 5 - i },
+	// heat is a cell's background opacity in the RFM grid.
+	"heat": func(n int) string {
+		if n == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%.2f", 0.08+0.5*math.Min(1, math.Log10(float64(n)+1)/3))
+	},
+	"ratio": func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	},
+	"derefF": func(v *float64) float64 {
+		if v == nil {
+			return 0
+		}
+		return *v
+	},
 	"lower": strings.ToLower,
 	"pct":   func(v float64) int { return int(v*100 + 0.5) },
 	"deref": func(v *float64) float64 {

@@ -24,6 +24,7 @@ type uiMatrixRow struct {
 
 var uiMatrixRows = []uiMatrixRow{
 	{"GET", "/t/:tenant", nil, "YYYY NNNR"},
+	{"GET", "/t/:tenant/dashboard", nil, "YYYF NNNR"},
 	{"GET", "/t/:tenant/customers", nil, "YYYY NNNR"},
 	{"GET", "/t/:tenant/customers/export.csv", nil, "YYYF NNNR"},
 	{"GET", "/t/:tenant/customers/export.xlsx", nil, "YYYF NNNR"},

@@ -30,6 +30,7 @@ func (s *Server) uiRoutes() []Route {
 		{Method: post, Path: "/logout", SignedIn: true, Handler: s.uiLogout},
 		{Method: get, Path: "/t/:tenant", Tenant: true, SignedIn: true, Handler: s.uiTenantHome},
 		{Method: get, Path: "/t/:tenant/", Tenant: true, SignedIn: true, Handler: s.uiTenantHome},
+		{Method: get, Path: "/t/:tenant/dashboard", Tenant: true, Perm: authz.P(authz.Dashboard, authz.Read), Handler: s.uiDashboard},
 		{Method: get, Path: "/t/:tenant/customers", Tenant: true, Perm: authz.P(authz.Customers, authz.Read), Handler: s.uiCustomers},
 		{Method: get, Path: "/t/:tenant/customers/export.csv", Tenant: true, Perm: authz.P(authz.Exports, authz.Run), Handler: s.uiCustomersExport},
 		{Method: get, Path: "/t/:tenant/customers/export.xlsx", Tenant: true, Perm: authz.P(authz.Exports, authz.Run), Handler: s.uiCustomersExport},

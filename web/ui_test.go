@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -135,6 +136,7 @@ func uiPagesRenderForEveryRole(t *testing.T, f *uiFixture) {
 		{base + "/customers?status=active&risk=high&sort=-risk", authz.P(authz.Scores, authz.Read)},
 		{base + "/customers?q=%D8%A2%D9%84%D9%81%D8%A7&vip=1&status=active", authz.P(authz.Customers, authz.Read)},
 		{base + "/customers/new", authz.P(authz.Customers, authz.Create)},
+		{base + "/dashboard", authz.P(authz.Dashboard, authz.Read)},
 		{prof, authz.P(authz.Customers, authz.Read)},
 		{prof + "/edit", authz.P(authz.Customers, authz.Update)},
 	}
@@ -146,9 +148,9 @@ func uiPagesRenderForEveryRole(t *testing.T, f *uiFixture) {
 	}
 	// Expected access from DESIGN §4, written out here.
 	may := map[string]map[authz.Permission]bool{
-		authz.RoleTenantAdmin: {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true},
-		authz.RoleManager:     {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true},
-		authz.RoleSales:       {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true},
+		authz.RoleTenantAdmin: {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Dashboard, authz.Read): true},
+		authz.RoleManager:     {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true, authz.P(authz.Dashboard, authz.Read): true},
+		authz.RoleSales:       {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true, authz.P(authz.Dashboard, authz.Read): true},
 		authz.RoleSupport:     {authz.P(authz.Customers, authz.Read): true},
 	}
 	for role, u := range f.users {
@@ -467,6 +469,7 @@ func TestUI(t *testing.T) {
 		{"Login", uiLogin},
 		{"ListFiltersAndExport", uiListFiltersAndExport},
 		{"TenantSwitcher", uiTenantSwitcher},
+		{"Dashboard", uiDashboardFigures},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -571,5 +574,116 @@ func uiTenantSwitcher(t *testing.T, f *uiFixture) {
 	body = string(f.get(t, u, "/t/"+f.other.Slug+"/customers").Body)
 	if strings.Contains(body, `id="f-risk"`) {
 		t.Errorf("support role in the second tenant still sees the risk filter")
+	}
+}
+
+// dashFigure reads a level card's figure from the dashboard.
+var levelRE = regexp.MustCompile(`data-level="(\w+)" data-customers="(\d+)" data-clv="(-?\d+)" data-at-risk="(-?\d+)"`)
+
+type levelFig struct{ customers, clv, atRisk int64 }
+
+func dashLevels(t *testing.T, body string) map[string]levelFig {
+	t.Helper()
+	out := map[string]levelFig{}
+	for _, m := range levelRE.FindAllStringSubmatch(body, -1) {
+		var f levelFig
+		fmt.Sscan(m[2], &f.customers)
+		fmt.Sscan(m[3], &f.clv)
+		fmt.Sscan(m[4], &f.atRisk)
+		out[m[1]] = f
+	}
+	if len(out) != 3 {
+		t.Fatalf("dashboard shows %d risk levels, want 3", len(out))
+	}
+	return out
+}
+
+// sqlLevels computes the dashboard's level figures directly in SQL,
+// optionally for one owner's customers.
+func sqlLevels(t *testing.T, f *uiFixture, owner *uuid.UUID) map[string]levelFig {
+	t.Helper()
+	out := map[string]levelFig{"low": {}, "medium": {}, "high": {}}
+	err := tenant.ReadTx(tenanttest.Ctx(f.tn), f.h.Env.DB, func(tx *sqlx.Tx) error {
+		rows, err := tx.Query(`select s.risk_level, count(*), sum(s.clv), sum(round((s.risk * s.clv)::numeric))
+			from scores s join customers c on c.id = s.customer_id
+			where $1::uuid is null or c.owner_id = $1 group by 1`, owner)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l string
+			var fig levelFig
+			if err := rows.Scan(&l, &fig.customers, &fig.clv, &fig.atRisk); err != nil {
+				return err
+			}
+			out[l] = fig
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// uiDashboardFigures: the dashboard's figures equal the same aggregates
+// computed by SQL here; an own-records user's dashboard counts only their
+// customers; support may not open it.
+func uiDashboardFigures(t *testing.T, f *uiFixture) {
+	ctx := tenanttest.Ctx(f.tn)
+	manager := f.users[authz.RoleManager]
+	// A second owner's customers, so that scope makes a difference.
+	for i, risk := range []float64{0.9, 0.35} {
+		level := map[bool]string{true: "high", false: "medium"}[risk >= 0.6]
+		cu, err := f.h.Store.CreateCustomer(ctx, core.CustomerInput{Name: fmt.Sprintf("Manager's %d", i), OwnerID: &manager.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		insertScore(t, f.h.Env.DB, f.tn, cu.ID, risk, level, 333333)
+	}
+	setLocale(t, f.h, manager, "en")
+	path := "/t/" + f.tn.Slug + "/dashboard"
+	resp := f.get(t, manager, path)
+	if resp.Status != 200 {
+		t.Fatalf("dashboard = %d", resp.Status)
+	}
+	got, want := dashLevels(t, string(resp.Body)), sqlLevels(t, f, nil)
+	for l, w := range want {
+		if got[l] != w {
+			t.Errorf("manager's %s level = %+v, want %+v (SQL)", l, got[l], w)
+		}
+	}
+	if want["high"].customers < 2 {
+		t.Fatalf("fixture has %d high-risk customers, want several", want["high"].customers)
+	}
+	// The high-risk card links to the list with the same count.
+	list := string(f.get(t, manager, "/t/"+f.tn.Slug+"/customers?risk=high").Body)
+	if !strings.Contains(list, fmt.Sprintf(`data-count="">%d<`, want["high"].customers)) {
+		t.Errorf("the high-risk list does not count %d", want["high"].customers)
+	}
+	// Own-records scope.
+	scoped := f.h.UserWithScope(t, f.tn, authz.RoleSales)
+	setLocale(t, f.h, scoped, "en")
+	ownCu, err := f.h.Store.CreateCustomer(ctx, core.CustomerInput{Name: "Scoped's own", OwnerID: &scoped.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insertScore(t, f.h.Env.DB, f.tn, ownCu.ID, 0.75, "high", 777)
+	got, want = dashLevels(t, string(f.get(t, scoped, path).Body)), sqlLevels(t, f, &scoped.ID)
+	for l, w := range want {
+		if got[l] != w {
+			t.Errorf("scoped sales' %s level = %+v, want %+v (SQL, own customers)", l, got[l], w)
+		}
+	}
+	if got["high"].customers != 1 {
+		t.Errorf("scoped sales sees %d high-risk customers, want 1 (their own)", got["high"].customers)
+	}
+	ids := listIDs(string(f.get(t, scoped, "/t/"+f.tn.Slug+"/customers").Body))
+	if len(ids) != 1 || !ids[ownCu.ID.String()] {
+		t.Errorf("scoped sales' list = %v, want only their customer", ids)
+	}
+	if resp := f.get(t, f.users[authz.RoleSupport], path); resp.Status != http.StatusForbidden {
+		t.Errorf("support's dashboard = %d, want 403", resp.Status)
 	}
 }
