@@ -387,6 +387,11 @@ func CustomValue(d CustomFieldDef, v any) (any, string) {
 		if err != nil {
 			return nil, "must be a date (YYYY-MM-DD)"
 		}
+		if t.Year() < 1800 {
+			// 1403-01-01 is a Jalali date, which would be stored as a
+			// Gregorian day six centuries ago.
+			return nil, "looks like a Jalali date: send the Gregorian date (YYYY-MM-DD)"
+		}
 		return t.Format(time.DateOnly), ""
 	case FieldSelect:
 		s, ok := v.(string)
