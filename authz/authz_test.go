@@ -38,6 +38,7 @@ func member(t *testing.T, a *authz.Authorizer, tn core.Tenant, user uuid.UUID, r
 // database, like two replicas. A revoke made on one is denied by the other
 // within a second, heard through LISTEN/NOTIFY, not by polling.
 func TestRevocationReachesAnotherReplicaWithinASecond(t *testing.T) {
+	t.Parallel()
 	env := tenanttest.New(t)
 	tn := env.Tenant(t, "acme")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -84,6 +85,7 @@ func TestRevocationReachesAnotherReplicaWithinASecond(t *testing.T) {
 // TestGrantsStayInTheirTenant: the same user's grant in A is not a grant in
 // B, and revoking in B leaves A alone.
 func TestGrantsStayInTheirTenant(t *testing.T) {
+	t.Parallel()
 	env := tenanttest.New(t)
 	a, b := env.Tenant(t, "alpha"), env.Tenant(t, "beta")
 	az := authz.New(env.DB, nil)
@@ -121,6 +123,7 @@ func TestGrantsStayInTheirTenant(t *testing.T) {
 // TestDeletingARoleLeavesOtherTenantsAlone: a role named the same in two
 // tenants is two roles; deleting one keeps the other with its grants.
 func TestDeletingARoleLeavesOtherTenantsAlone(t *testing.T) {
+	t.Parallel()
 	env := tenanttest.New(t)
 	a, b := env.Tenant(t, "alpha"), env.Tenant(t, "beta")
 	az := authz.New(env.DB, nil)
@@ -157,6 +160,7 @@ func TestDeletingARoleLeavesOtherTenantsAlone(t *testing.T) {
 }
 
 func TestMalformedPermissionNames(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"", "customers", "customers:", ":read", "customers:fly", "customer:read", "customers:read:x", "*:read", "customers:*", "Customers:Read"} {
 		if _, err := authz.ParsePermission(name); err == nil {
 			t.Errorf("ParsePermission(%q) accepted a malformed name", name)
@@ -170,6 +174,7 @@ func TestMalformedPermissionNames(t *testing.T) {
 // TestCheckUsesTheContext: Check reads actor and tenant from the context;
 // the system actor holds everything, no actor is unauthenticated.
 func TestCheckUsesTheContext(t *testing.T) {
+	t.Parallel()
 	env := tenanttest.New(t)
 	tn := env.Tenant(t, "acme")
 	az := authz.New(env.DB, nil)

@@ -12,6 +12,7 @@ import (
 // access; accepting sets the password, activates the membership with the
 // invite's roles and signs in; the link works once.
 func TestInviteAcceptSignsInWithTheInvitesRoles(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	admin := h.User(t, tn, "tenant_admin")
@@ -58,6 +59,7 @@ func TestInviteAcceptSignsInWithTheInvitesRoles(t *testing.T) {
 // TestPendingMemberIsNotAMember: until the invite is accepted the tenant
 // does not exist for the invitee.
 func TestPendingMemberIsNotAMember(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	admin := h.User(t, tn, "tenant_admin")
@@ -90,6 +92,7 @@ func TestPendingMemberIsNotAMember(t *testing.T) {
 // flag reaches the actor, and a revoke via one replica is denied by the
 // other within a second.
 func TestCustomRoles(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	admin := h.User(t, tn, "tenant_admin")
@@ -150,6 +153,7 @@ func TestCustomRoles(t *testing.T) {
 // logins and token events are logged with who and from where; each
 // tenant's admin sees their own tenant only.
 func TestAuditLogPerTenant(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	a, b := h.Tenant(t, "alpha"), h.Tenant(t, "beta")
 	adminA, adminB := h.User(t, a, "tenant_admin"), h.User(t, b, "tenant_admin")
@@ -208,6 +212,7 @@ func TestAuditLogPerTenant(t *testing.T) {
 // TestSettings: validation per field; the default assignee must be a
 // member; locale and time zone reach the tenant.
 func TestSettings(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	admin, sales := h.User(t, tn, "tenant_admin"), h.User(t, tn, "sales")
@@ -231,6 +236,7 @@ func TestSettings(t *testing.T) {
 // and invite creation, the server's log holds no password, session or
 // token secret and no hash; no listing returns them.
 func TestSecretsNeverLoggedOrReturned(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	admin := h.User(t, tn, "tenant_admin")

@@ -30,6 +30,7 @@ type meBody struct {
 // TestMeShowsRolesPerTenant: one person, manager in one tenant and support
 // in another, sees each role in its own tenant only.
 func TestMeShowsRolesPerTenant(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	a, b := h.Tenant(t, "alpha"), h.Tenant(t, "beta")
 	u := h.User(t, a, "manager")
@@ -59,6 +60,7 @@ func TestMeShowsRolesPerTenant(t *testing.T) {
 }
 
 func TestNoSessionIs401AndUnknownTokenToo(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	webtest.RunScenarios(t, h, []webtest.Scenario{
@@ -92,6 +94,7 @@ func cookieOf(resp *webtest.Resp, name string) *http.Cookie {
 // TestWrongEmailAndWrongPasswordLookAlike: same status, same body, similar
 // time (the unknown email is checked against a dummy hash).
 func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	u := h.UserWithPassword(t, "the right password")
 	var bodies [2]string
@@ -125,6 +128,7 @@ func TestWrongEmailAndWrongPasswordLookAlike(t *testing.T) {
 // send its CSRF token to change anything (header or form field); the same
 // secret as a bearer token needs none.
 func TestCookieSessionNeedsCSRF(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	u := h.UserWithPassword(t, "the right password")
@@ -170,6 +174,7 @@ func TestCookieSessionNeedsCSRF(t *testing.T) {
 // TestSecureCookieOnlyFromTrustedProxies: X-Forwarded-Proto makes the
 // cookie Secure only when the peer is a trusted proxy.
 func TestSecureCookieOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		proxies string
@@ -200,6 +205,7 @@ func TestSecureCookieOnlyFromTrustedProxies(t *testing.T) {
 // two servers, per account and per client IP, and a right password does
 // not get through once the account is over its limit.
 func TestLoginRateLimitAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	h := webtest.NewWith(t, webtest.Options{Config: func(c *web.Config) {
 		c.Login = web.LoginLimits{PerAccount: 3, PerIP: 8, Window: time.Minute}
 		c.TrustedProxies, _ = web.ParseTrustedProxies("0.0.0.0/32")
@@ -243,6 +249,7 @@ func TestLoginRateLimitAcrossReplicas(t *testing.T) {
 // TestRevokedTokenIsDeadOnTheNextRequest, and a token works only in its
 // own tenant.
 func TestRevokedTokenIsDeadOnTheNextRequest(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	a, b := h.Tenant(t, "alpha"), h.Tenant(t, "beta")
 	u := h.User(t, a, "support")
@@ -282,6 +289,7 @@ func TestRevokedTokenIsDeadOnTheNextRequest(t *testing.T) {
 // TestAdminRevokesAnyTokenOthersOnlyTheirOwn (§4: API tokens own; tenant
 // admin revokes any).
 func TestAdminRevokesAnyTokenOthersOnlyTheirOwn(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	tn := h.Tenant(t, "acme")
 	admin, sales, support := h.User(t, tn, "tenant_admin"), h.User(t, tn, "sales"), h.User(t, tn, "support")

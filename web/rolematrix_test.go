@@ -79,6 +79,7 @@ var matrixRows = []matrixRow{
 	// Public.
 	{Method: "GET", Route: "/healthz", Want: w("SSSS SSSS"), Same: 200},
 	{Method: "GET", Route: "/readyz", Want: w("SSSS SSSS"), Same: 200},
+	{Method: "GET", Route: "/api/v1/openapi.json", Want: w("SSSS SSSS"), Same: 200},
 	{Method: "POST", Route: "/api/v1/auth/login", Body: map[string]string{"email": "nobody@example.test", "password": "wrong password"}, Want: w("SSSS SSSS"), Same: 401},
 	{Method: "POST", Route: "/api/v1/auth/accept-invite", Body: map[string]string{"token": "gmi_made-up", "password": "long enough password"}, Want: w("SSSS SSSS"), Same: 404},
 
@@ -227,6 +228,7 @@ var crmRows = []matrixRow{
 func init() { matrixRows = append(matrixRows, crmRows...) }
 
 func TestRoleMatrix(t *testing.T) {
+	t.Parallel()
 	h := webtest.New(t)
 	ctx := context.Background()
 	agency := h.Agency(t, "matrix")
