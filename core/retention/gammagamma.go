@@ -70,7 +70,7 @@ func FitGammaGamma(obs []SpendObs) (GGFit, error) {
 	}
 	fit.N = len(cs)
 	if fit.N < 2 {
-		return fit, ErrTooFewCustomers
+		return fit, fmt.Errorf("%w: %d repeat buyers with positive spend", ErrTooFewCustomers, fit.N)
 	}
 	// Spend is in whatever money unit the caller uses; a generic start for
 	// γ on the same scale as the data (the mean spend) keeps the optimiser

@@ -195,7 +195,9 @@ type Result struct {
 	// BG (expected purchases, forecast) and MBG (P(alive)) are fitted on
 	// all buyers, without standard errors (FitBG gives them); GG on repeat
 	// buyers' mean repeat spend in minor units.
-	// FitError explains missing fits (too few buyers).
+	// FitError explains missing fits (too few buyers; no repeat buyers for
+	// the spend model, when expected spend falls back to each customer's
+	// average purchase).
 	BG, MBG  BGFit
 	GG       GGFit
 	FitError string
@@ -355,9 +357,9 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	}()
 
 	// 3. Purchase and spend models on today's data.
-	bg, mbg, gg, err := fitPurchaseModels(sums, unit, true)
+	bg, mbg, gg, err, ggErr := fitPurchaseModels(sums, unit, true)
 	fitsOK := err == nil
-	if err != nil {
+	if err := errors.Join(err, ggErr); err != nil {
 		res.FitError = err.Error()
 	}
 	res.BG, res.MBG, res.GG = bg, mbg, gg
@@ -411,8 +413,11 @@ func parallelChunks(n, workers int, f func(w, lo, hi int)) {
 }
 
 // fitPurchaseModels fits BG/NBD and MBG/NBD on buyers and, when withGG,
-// Gamma-Gamma on repeat buyers (the backtest needs no spend model).
-func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFit, gg GGFit, err error) {
+// Gamma-Gamma on repeat buyers (the backtest needs no spend model). err
+// concerns the purchase models; ggErr only the spend model, whose absence
+// (say, nobody bought twice yet) scoring survives with each customer's own
+// average purchase.
+func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFit, gg GGFit, err, ggErr error) {
 	hist := make([]History, 0, len(sums))
 	obs := make([]SpendObs, 0, len(sums))
 	for _, s := range sums {
@@ -423,24 +428,28 @@ func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFi
 		obs = append(obs, SpendObs{X: s.X, Mean: s.MeanRepeatSpend})
 	}
 	if len(hist) < minFitBuyers {
-		return bg, mbg, gg, fmt.Errorf("%w: %d buyers, the purchase models need %d", ErrTooFewCustomers, len(hist), minFitBuyers)
+		err = fmt.Errorf("%w: %d buyers, the purchase models need %d", ErrTooFewCustomers, len(hist), minFitBuyers)
+		return bg, mbg, gg, err, nil
 	}
 	var wg sync.WaitGroup
-	var e1, e2, e3 error
+	var e1, e2 error
 	// The fits are independent; on two cores this halves the wait.
 	wg.Add(1)
 	groups := groupHistories(hist)
 	go func() { defer wg.Done(); mbg, e2 = fitBGGroups(MBGNBD, groups, unit, false) }()
 	if withGG {
 		wg.Add(1)
-		go func() { defer wg.Done(); gg, e3 = FitGammaGamma(obs) }()
+		go func() {
+			defer wg.Done()
+			gg, ggErr = FitGammaGamma(obs)
+			if ggErr != nil {
+				ggErr = fmt.Errorf("spend model: %w", ggErr)
+			}
+		}()
 	}
 	bg, e1 = fitBGGroups(BGNBD, groups, unit, false)
 	wg.Wait()
-	if err := errors.Join(e1, e2, e3); err != nil {
-		return bg, mbg, gg, err
-	}
-	return bg, mbg, gg, nil
+	return bg, mbg, gg, errors.Join(e1, e2), ggErr
 }
 
 // minFitBuyers is the fewest buyers the purchase models are fitted on;
@@ -503,7 +512,7 @@ func backtestTxChurn(ledgers []ledger, E, firstDay int32, H int, unit TimeUnit, 
 		m.TrainCutoff, m.WindowDays, m.NTrain, m.NLapsed = cut, W, len(sums), nLapsed
 		return m
 	}
-	bg, mbg, _, err := fitPurchaseModels(sums, unit, false)
+	bg, mbg, _, err, _ := fitPurchaseModels(sums, unit, false)
 	if err != nil {
 		m := defaultTxModel("backtest fit failed: " + err.Error())
 		m.TrainCutoff, m.WindowDays = cut, W

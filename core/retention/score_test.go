@@ -2,6 +2,7 @@ package retention
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,49 @@ func TestCachedWordingMatchesDirect(t *testing.T) {
 	}
 	if checked < 200 {
 		t.Errorf("only %d reasons checked", checked)
+	}
+}
+
+func TestScoreDegenerateTenants(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	cases := map[string]TenantInput{
+		"empty":        {},
+		"one customer": {Customers: []CustomerInput{{ID: "a", Transactions: []Transaction{{At: asOf.AddDate(0, -1, 0), Amount: 100}}}}},
+		"only refunds": {Customers: []CustomerInput{{ID: "a", Transactions: []Transaction{{At: asOf.AddDate(0, -1, 0), Amount: -100}}}}},
+	}
+	var once TenantInput
+	var same TenantInput
+	for i := 0; i < 300; i++ {
+		once.Customers = append(once.Customers, CustomerInput{ID: CustomerID(fmt.Sprint(i)),
+			Transactions: []Transaction{{At: asOf.AddDate(0, 0, -1-i), Amount: 500}}})
+		var txs []Transaction
+		for d := 1; d <= 10; d++ {
+			txs = append(txs, Transaction{At: asOf.AddDate(0, 0, -7*d), Amount: 500})
+		}
+		same.Customers = append(same.Customers, CustomerInput{ID: CustomerID(fmt.Sprint(i)), Transactions: txs})
+	}
+	cases["nobody bought twice"] = once
+	cases["everyone identical"] = same
+	for name, in := range cases {
+		res, err := Score(in, Options{AsOf: asOf})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(res.Scores) != len(in.Customers) {
+			t.Errorf("%s: %d scores for %d customers", name, len(res.Scores), len(in.Customers))
+		}
+		for _, s := range res.Scores {
+			for _, v := range []float64{s.Risk, s.PAlive, s.ExpectedPurchases} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("%s: customer %s has a non-finite score %+v", name, s.ID, s)
+					break
+				}
+			}
+			if s.Health < 0 || s.Health > 100 {
+				t.Errorf("%s: health %d", name, s.Health)
+			}
+		}
+		t.Logf("%s: fit error %q, BG %+v, model default=%v", name, res.FitError, res.BG.Params, res.Transaction.Default)
 	}
 }
