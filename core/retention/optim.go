@@ -5,14 +5,8 @@ import (
 	"math"
 )
 
-// bfgsSettings bounds a minimisation.
-type bfgsSettings struct {
-	gradTol float64 // stop when max |gradient| ≤ gradTol
-	maxIter int
-}
-
-// bfgsResult is the optimiser's outcome.
-type bfgsResult struct {
+// optResult is an optimiser's outcome.
+type optResult struct {
 	x                       []float64
 	f                       float64
 	iterations, evaluations int
@@ -20,127 +14,6 @@ type bfgsResult struct {
 
 // errNotFinite reports an objective that is not finite at the start.
 var errNotFinite = errors.New("objective not finite at start")
-
-// minimizeBFGS minimises fg (which returns f and fills the gradient) by
-// BFGS with an Armijo backtracking line search. It is small and fully
-// deterministic; gonum/optimize would pull golang.org/x/tools into the
-// module graph through its CMA-ES code, which core may not depend on.
-func minimizeBFGS(fg func(x, grad []float64) float64, x0 []float64, s bfgsSettings) (bfgsResult, error) {
-	n := len(x0)
-	x := append([]float64(nil), x0...)
-	g := make([]float64, n)
-	f := fg(x, g)
-	evals := 1
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return bfgsResult{}, errNotFinite
-	}
-	H := make([]float64, n*n) // inverse Hessian approximation, row-major
-	for i := 0; i < n; i++ {
-		H[i*n+i] = 1
-	}
-	d := make([]float64, n)
-	xn := make([]float64, n)
-	gn := make([]float64, n)
-	sv := make([]float64, n)
-	yv := make([]float64, n)
-	Hy := make([]float64, n)
-	iter := 0
-	stall := 0
-	// The first step is steepest descent; cap it at a unit move of the
-	// largest coordinate (a factor e in log-parameters) so the line search
-	// does not start by halving an absurd step a dozen times.
-	scaled := false
-	if m := maxAbs(g); m > 0 {
-		for i := 0; i < n; i++ {
-			H[i*n+i] = 1 / m
-		}
-	}
-	for ; iter < s.maxIter; iter++ {
-		if maxAbs(g) <= s.gradTol {
-			break
-		}
-		for i := 0; i < n; i++ {
-			var v float64
-			for j := 0; j < n; j++ {
-				v -= H[i*n+j] * g[j]
-			}
-			d[i] = v
-		}
-		slope := dot(d, g)
-		if slope >= 0 { // not a descent direction: restart from steepest descent
-			for i := range H {
-				H[i] = 0
-			}
-			for i := 0; i < n; i++ {
-				H[i*n+i] = 1
-				d[i] = -g[i]
-			}
-			slope = dot(d, g)
-		}
-		step := 1.0
-		// keep a step in log-parameter space from overflowing exp
-		if m := maxAbs(d); m > 5 {
-			step = 5 / m
-		}
-		var fn float64
-		ok := false
-		for ls := 0; ls < 60; ls++ {
-			for i := range xn {
-				xn[i] = x[i] + step*d[i]
-			}
-			fn = fg(xn, gn)
-			evals++
-			if !math.IsNaN(fn) && !math.IsInf(fn, 0) && fn <= f+1e-4*step*slope {
-				ok = true
-				break
-			}
-			step *= 0.5
-		}
-		if !ok {
-			break // no decrease possible at machine precision
-		}
-		for i := 0; i < n; i++ {
-			sv[i] = xn[i] - x[i]
-			yv[i] = gn[i] - g[i]
-		}
-		if math.Abs(f-fn) <= 1e-15*math.Max(1, math.Abs(f)) {
-			stall++
-		} else {
-			stall = 0
-		}
-		copy(x, xn)
-		copy(g, gn)
-		f = fn
-		if stall >= 3 {
-			break
-		}
-		sy := dot(sv, yv)
-		if sy <= 1e-12*math.Sqrt(dot(sv, sv)*dot(yv, yv)) {
-			continue // curvature condition failed: keep H
-		}
-		if iter == 0 && !scaled { // scale the initial guess to the problem (Nocedal & Wright 6.20)
-			sc := sy / dot(yv, yv)
-			for i := range H {
-				H[i] *= sc
-			}
-		}
-		rho := 1 / sy
-		for i := 0; i < n; i++ {
-			var v float64
-			for j := 0; j < n; j++ {
-				v += H[i*n+j] * yv[j]
-			}
-			Hy[i] = v
-		}
-		yHy := dot(yv, Hy)
-		for i := 0; i < n; i++ {
-			for j := 0; j < n; j++ {
-				H[i*n+j] += -rho*(Hy[i]*sv[j]+sv[i]*Hy[j]) + (rho*rho*yHy+rho)*sv[i]*sv[j]
-			}
-		}
-	}
-	return bfgsResult{x: x, f: f, iterations: iter, evaluations: evals}, nil
-}
 
 func dot(a, b []float64) float64 {
 	var s float64
@@ -171,9 +44,11 @@ type newtonSettings struct {
 // (H + μI)d = −g with the smallest μ ≥ 0 (from 0, then growing tenfold)
 // that makes the matrix positive definite, so far from the optimum it
 // degrades gracefully towards gradient descent and near it converges
-// quadratically: a handful of iterations where BFGS needs dozens, each
-// costing one pass over the data.
-func minimizeNewton(fgh func(x, grad, hess []float64) float64, x0 []float64, s newtonSettings) (bfgsResult, error) {
+// quadratically: a handful of iterations where BFGS needed 25–35 here,
+// each costing one pass over the data. It is small and deterministic;
+// gonum/optimize would also pull golang.org/x/tools into the module graph
+// through its CMA-ES code, which core may not depend on.
+func minimizeNewton(fgh func(x, grad, hess []float64) float64, x0 []float64, s newtonSettings) (optResult, error) {
 	n := len(x0)
 	x := append([]float64(nil), x0...)
 	g := make([]float64, n)
@@ -181,7 +56,7 @@ func minimizeNewton(fgh func(x, grad, hess []float64) float64, x0 []float64, s n
 	f := fgh(x, g, H)
 	evals := 1
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return bfgsResult{}, errNotFinite
+		return optResult{}, errNotFinite
 	}
 	L := make([]float64, n*n)
 	d := make([]float64, n)
@@ -216,7 +91,7 @@ func minimizeNewton(fgh func(x, grad, hess []float64) float64, x0 []float64, s n
 				mu *= 10
 			}
 			if tries > 60 {
-				return bfgsResult{x: x, f: f, iterations: iter, evaluations: evals}, nil
+				return optResult{x: x, f: f, iterations: iter, evaluations: evals}, nil
 			}
 		}
 		cholSolve(L, negG, d, n)
@@ -251,5 +126,5 @@ func minimizeNewton(fgh func(x, grad, hess []float64) float64, x0 []float64, s n
 			break
 		}
 	}
-	return bfgsResult{x: x, f: f, iterations: iter, evaluations: evals}, nil
+	return optResult{x: x, f: f, iterations: iter, evaluations: evals}, nil
 }
