@@ -44,7 +44,7 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 			out[i].Roles = []string{}
 		}
 	}
-	return c.JSON(fiber.Map{"users": out})
+	return c.JSON(userList{Users: out})
 }
 
 // memberParam reads :id as a member of the tenant; anyone else is 404.
@@ -132,12 +132,12 @@ func (s *Server) listRoles(c *fiber.Ctx) error {
 			rs[i].Permissions = []authz.Permission{}
 		}
 	}
-	return c.JSON(fiber.Map{"roles": rs})
+	return c.JSON(roleList{Roles: rs})
 }
 
 // listPermissions is the catalogue custom roles are built from.
 func (s *Server) listPermissions(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"permissions": authz.Catalogue()})
+	return c.JSON(permissionList{Permissions: authz.Catalogue()})
 }
 
 type roleRequest struct {
@@ -261,8 +261,7 @@ func (s *Server) createInvite(c *fiber.Ctx) error {
 		return err
 	}
 	s.auditIn(c, t, act, tenant.AuditInvite, inv.Email, map[string]any{"roles": inv.Roles})
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"invite": inv, "token": secret,
-		"link": "/accept-invite?token=" + secret})
+	return c.Status(fiber.StatusCreated).JSON(inviteCreated{Invite: inv, Token: secret, Link: "/accept-invite?token=" + secret})
 }
 
 func (s *Server) listInvites(c *fiber.Ctx) error {
@@ -277,7 +276,7 @@ func (s *Server) listInvites(c *fiber.Ctx) error {
 	if invs == nil {
 		invs = []tenant.Invite{}
 	}
-	return c.JSON(fiber.Map{"invites": invs})
+	return c.JSON(inviteList{Invites: invs})
 }
 
 func (s *Server) deleteInvite(c *fiber.Ctx) error {

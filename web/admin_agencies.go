@@ -16,7 +16,7 @@ func (s *Server) listAgencies(c *fiber.Ctx) error {
 	if as == nil {
 		as = []core.Agency{}
 	}
-	return c.JSON(fiber.Map{"agencies": as})
+	return c.JSON(agencyList{Agencies: as})
 }
 
 type agencyRequest struct {
@@ -69,7 +69,7 @@ func (s *Server) listAgencyTenants(c *fiber.Ctx) error {
 	for i, t := range ts {
 		out[i] = toAgencyTenant(t)
 	}
-	return c.JSON(fiber.Map{"tenants": out})
+	return c.JSON(agencyTenantList{Tenants: out})
 }
 
 type tenantRequest struct {

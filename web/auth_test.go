@@ -265,7 +265,7 @@ func TestRevokedTokenIsDeadOnTheNextRequest(t *testing.T) {
 	}
 	var created struct {
 		Token  struct{ ID string } `json:"token"`
-		Secret string             `json:"secret"`
+		Secret string              `json:"secret"`
 	}
 	resp.JSON(&created)
 	if !strings.HasPrefix(created.Secret, "gmt_") || len(created.Secret) < 40 {

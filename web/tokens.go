@@ -56,7 +56,7 @@ func (s *Server) listTokens(c *fiber.Ctx) error {
 	if ts == nil {
 		ts = []tenant.Token{}
 	}
-	return c.JSON(fiber.Map{"tokens": ts})
+	return c.JSON(tokenList{Tokens: ts})
 }
 
 type createTokenRequest struct {
@@ -79,7 +79,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 		return err
 	}
 	s.auditIn(c, t, act, tenant.AuditTokenCreate, tok.ID.String(), map[string]any{"name": tok.Name})
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"token": tok, "secret": secret})
+	return c.Status(fiber.StatusCreated).JSON(tokenCreated{Token: tok, Secret: secret})
 }
 
 // revokeToken revokes one of the caller's tokens, or anyone's in the
