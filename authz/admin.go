@@ -94,6 +94,11 @@ func GrantTx(ctx context.Context, tx *sqlx.Tx, tenantID, userID uuid.UUID, role 
 // the same user are untouched.
 func (a *Authorizer) Revoke(ctx context.Context, tenantID, userID uuid.UUID, role string) error {
 	return a.change(ctx, tenantID, func(tx *sqlx.Tx) error {
+		if role == RoleTenantAdmin {
+			if err := keepAnAdmin(ctx, tx, tenantID, userID); err != nil {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, `
 			delete from control.authz_rules where tenant_id = $1 and ptype = 'g' and v0 = $2 and v1 = $3 and v2 = $1::uuid::text`,
 			tenantID, userID.String(), role)
@@ -111,6 +116,9 @@ func (a *Authorizer) Revoke(ctx context.Context, tenantID, userID uuid.UUID, rol
 // API tokens they hold for it and their pending invites.
 func (a *Authorizer) RemoveMember(ctx context.Context, tenantID, userID uuid.UUID) error {
 	return a.change(ctx, tenantID, func(tx *sqlx.Tx) error {
+		if err := keepAnAdmin(ctx, tx, tenantID, userID); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `delete from control.memberships where tenant_id = $1 and user_id = $2`, tenantID, userID)
 		if err != nil {
 			return err
@@ -247,4 +255,29 @@ func (a *Authorizer) DeleteRole(ctx context.Context, tenantID uuid.UUID, name st
 			delete from control.authz_rules where tenant_id = $1 and v2 = $1::uuid::text and ptype = 'g' and v1 = $2`, tenantID, name)
 		return err
 	})
+}
+
+// keepAnAdmin refuses to take the last tenant_admin away from a tenant:
+// nobody could administer it afterwards. The tenant_admin role row is
+// locked so that two admins removing each other at once cannot both
+// succeed.
+func keepAnAdmin(ctx context.Context, tx *sqlx.Tx, tenantID, leaving uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, `select 1 from control.roles where tenant_id = $1 and name = $2 for update`, tenantID, RoleTenantAdmin); err != nil {
+		return err
+	}
+	var isAdmin bool
+	var others int
+	err := tx.QueryRowxContext(ctx, `
+		select coalesce(bool_or(v0 = $3), false), count(*) filter (where v0 <> $3)
+		from control.authz_rules r
+		join control.memberships m on m.tenant_id = r.tenant_id and m.user_id::text = r.v0 and m.status = 'active'
+		where r.tenant_id = $1 and r.ptype = 'g' and r.v1 = $2 and r.v2 = $1::uuid::text`,
+		tenantID, RoleTenantAdmin, leaving.String()).Scan(&isAdmin, &others)
+	if err != nil {
+		return err
+	}
+	if isAdmin && others == 0 {
+		return &core.Error{Code: core.CodeConflict, Message: "this is the tenant's last tenant_admin: grant the role to someone else first"}
+	}
+	return nil
 }

@@ -195,3 +195,28 @@ func TestCheckUsesTheContext(t *testing.T) {
 		t.Errorf("system actor: %v", err)
 	}
 }
+
+// TestTheLastAdminStays: a tenant cannot lose its last tenant_admin by a
+// revoke or a removal; with a second admin it can.
+func TestTheLastAdminStays(t *testing.T) {
+	t.Parallel()
+	env := tenanttest.New(t)
+	tn := env.Tenant(t, "acme")
+	az := authz.New(env.DB, nil)
+	ctx := context.Background()
+	first, second := newUser(t, env), newUser(t, env)
+	member(t, az, tn, first, authz.RoleTenantAdmin)
+	if err := az.Revoke(ctx, tn.ID, first, authz.RoleTenantAdmin); core.ErrorCode(err) != core.CodeConflict {
+		t.Fatalf("revoking the last admin: %v, want conflict", err)
+	}
+	if err := az.RemoveMember(ctx, tn.ID, first); core.ErrorCode(err) != core.CodeConflict {
+		t.Fatalf("removing the last admin: %v, want conflict", err)
+	}
+	member(t, az, tn, second, authz.RoleTenantAdmin)
+	if err := az.Revoke(ctx, tn.ID, first, authz.RoleTenantAdmin); err != nil {
+		t.Fatalf("revoking one of two admins: %v", err)
+	}
+	if err := az.RemoveMember(ctx, tn.ID, second); core.ErrorCode(err) != core.CodeConflict {
+		t.Fatalf("removing the now last admin: %v, want conflict", err)
+	}
+}
