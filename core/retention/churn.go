@@ -410,8 +410,10 @@ func wordTxReason(r *Reason, f ChurnFeatures, horizonDays int) {
 	}
 }
 
-// wordContractReason words a contract-model contribution.
-func wordContractReason(c Contribution) Reason {
+// wordContractReason words a contract-model contribution; moneyScale is
+// the number of minor units in a major one, so that money reads as the
+// tenant's currency (29.85, not 2985).
+func wordContractReason(c Contribution, moneyScale int64) Reason {
 	fa := persianDigits
 	r := Reason{Code: "feature:" + c.Feature, Weight: c.Weight}
 	switch c.Feature {
@@ -423,6 +425,10 @@ func wordContractReason(c Contribution) Reason {
 		r.TextEN = fmt.Sprintf("customer for %s %s (typical %s)", c.Value, unit, c.Typical)
 		r.TextFA = fmt.Sprintf("%s ماه مشتری (معمول %s)", fa(c.Value), fa(c.Typical))
 	case featMonthly:
+		if moneyScale > 1 && !math.IsNaN(c.Number) {
+			c.Value = strconv.FormatFloat(c.Number/float64(moneyScale), 'f', 2, 64)
+			c.Typical = strconv.FormatFloat(c.TypicalNumber/float64(moneyScale), 'f', 2, 64)
+		}
 		r.TextEN = fmt.Sprintf("monthly contract value %s (typical %s)", c.Value, c.Typical)
 		r.TextFA = fmt.Sprintf("ارزش ماهانهٔ قرارداد %s (معمول %s)", fa(c.Value), fa(c.Typical))
 	case featContracts:

@@ -373,6 +373,9 @@ type Contribution struct {
 	Feature string
 	// Value is the customer's value as text (a level, or a number).
 	Value string
+	// Number and TypicalNumber are the numeric value and training mean
+	// (numerics only; Number is NaN when missing).
+	Number, TypicalNumber float64
 	// Typical is the training mean for numerics, empty for categoricals.
 	Typical string
 	Weight  float64
@@ -402,11 +405,11 @@ func (m *ContractModel) Predict(x ContractExample) (float64, []Contribution) {
 			name := m.enc.numeric[fi]
 			cb.Feature = name
 			if v, ok := x.Numeric[name]; ok && !math.IsNaN(v) {
-				cb.Value = trimFloat(v)
+				cb.Value, cb.Number = trimFloat(v), v
 			} else {
-				cb.Value = "missing"
+				cb.Value, cb.Number = "missing", math.NaN()
 			}
-			cb.Typical = trimFloat(m.enc.mean[fi])
+			cb.Typical, cb.TypicalNumber = trimFloat(m.enc.mean[fi]), m.enc.mean[fi]
 		} else {
 			name := m.enc.categorical[fi-len(m.enc.numeric)]
 			cb.Feature = name

@@ -91,6 +91,10 @@ type Options struct {
 	Contract ContractOptions
 	// Workers bounds the goroutines scoring customers (default GOMAXPROCS).
 	Workers int
+	// MoneyScale is the number of minor units in one major unit of the
+	// tenant's currency (100 for USD, 1 for IRR), used only to word money
+	// in reasons; 0 or 1 words minor units as they are.
+	MoneyScale int64
 }
 
 func (o Options) withDefaults() Options {
@@ -693,7 +697,7 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 		out.Risk, out.Model = p, ModelContract
 		var rs []Reason
 		for _, cb := range contribs {
-			rs = append(rs, wordContractReason(cb))
+			rs = append(rs, wordContractReason(cb, o.MoneyScale))
 		}
 		out.Reasons = topReasons(rs, o.MaxReasons, func(*Reason) {})
 		latest := c.Contracts[0]

@@ -112,7 +112,7 @@ func TestTelcoScoreChoosesContractModel(t *testing.T) {
 	cust, _ := telcoCustomers(t)
 	// Side facts on two customers, to see them in health.
 	cust[0].OpenTickets = 3
-	res, err := Score(TenantInput{Customers: cust}, Options{AsOf: telcoAsOf})
+	res, err := Score(TenantInput{Customers: cust}, Options{AsOf: telcoAsOf, MoneyScale: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +145,12 @@ func TestTelcoScoreChoosesContractModel(t *testing.T) {
 		}
 	}
 	t.Logf("levels %v; in-sample AUC %.4f; first customer %+v", levels, ROCAUC(probs, churned), res.Scores[0].Reasons)
+	// Customer 7590-VHVEG pays 29.85 a month; its money reason reads in dollars.
+	for _, r := range res.Scores[0].Reasons {
+		if r.Code == "feature:"+featMonthly && !strings.Contains(r.TextEN, "29.85") {
+			t.Errorf("monthly value reason %q does not show 29.85", r.TextEN)
+		}
+	}
 	if levels[RiskHigh] == 0 || levels[RiskLow] == 0 {
 		t.Errorf("levels %v: want both low and high customers", levels)
 	}
