@@ -122,7 +122,7 @@ func TestCustomersAPI(t *testing.T) {
 
 		// Validation and strict decoding.
 		{Name: "create: field messages", As: sales, Tenant: a.Slug, Method: "POST", Path: "/api/v1/customers",
-			Body: map[string]any{"name": "", "email": "nope", "billing_address": map[string]any{"country": "Iran"}, "custom": map[string]any{"employees": "many"}},
+			Body:   map[string]any{"name": "", "email": "nope", "billing_address": map[string]any{"country": "Iran"}, "custom": map[string]any{"employees": "many"}},
 			Status: 422, Contains: `"billing_address.country"`},
 		{Name: "create: unknown field", As: sales, Tenant: a.Slug, Method: "POST", Path: "/api/v1/customers", Body: map[string]any{"name": "x", "colour": "red"}, Status: 422, Contains: `"colour":"unknown field"`},
 		{Name: "create: malformed JSON", As: sales, Tenant: a.Slug, Method: "POST", Path: "/api/v1/customers", Body: `{"name": "x"`, Header: map[string]string{"Content-Type": "application/json"}, Status: 400, Contains: `"malformed"`},

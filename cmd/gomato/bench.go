@@ -392,4 +392,3 @@ func benchPick(rng *rand.Rand, n, k int) []int {
 	}
 	return out
 }
-
