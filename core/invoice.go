@@ -225,6 +225,9 @@ func (q Quantity) Times(price int64) int64 {
 
 func (q Quantity) String() string { return trimZeros(FormatDecimal(int64(q), QuantityScale)) }
 
+// MarshalText writes the quantity as an exact decimal ("1.5").
+func (q Quantity) MarshalText() ([]byte, error) { return []byte(q.String()), nil }
+
 // MarshalJSON writes the quantity as a JSON string ("1.5").
 func (q Quantity) MarshalJSON() ([]byte, error) { return json.Marshal(q.String()) }
 
@@ -298,6 +301,9 @@ func (d Date) String() string {
 	}
 	return d.Format(time.DateOnly)
 }
+
+// MarshalText writes YYYY-MM-DD ("" for the zero Date).
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // MarshalJSON writes "YYYY-MM-DD" or null.
 func (d Date) MarshalJSON() ([]byte, error) {

@@ -294,3 +294,74 @@ func (s *Server) customerTimeline(c *fiber.Ctx) error {
 	}
 	return c.JSON(p)
 }
+
+// linkedListQuery documents the query of the linked lists.
+func linkedListQuery(statusName, statusHelp string, topLevel bool) [][2]string {
+	q := [][2]string{{statusName, statusHelp + "; repeat or comma-separate for any-of"},
+		{"cursor", "next_cursor of the previous page"}, {"limit", "page size, 1–500 (default 50)"}}
+	if topLevel {
+		q = append([][2]string{{"customer_id", "only this customer's"}}, q...)
+	}
+	return q
+}
+
+// linkedDocs documents one linkedAPI noun's routes.
+func linkedDocs(noun, one string, record, update any, page any, statusName, statusHelp, createNote string) map[string]APIDoc {
+	base := "/api/v1/" + noun
+	return map[string]APIDoc{
+		"GET /api/v1/customers/:id/" + noun: {Summary: "List a customer's " + noun, Description: "Newest first; a customer you may not see is a 404.",
+			Query: linkedListQuery(statusName, statusHelp, false), Response: page},
+		"POST /api/v1/customers/:id/" + noun: {Summary: "Add a " + one + " to a customer", Description: createNote, Request: update, Response: record, Status: 201},
+		"GET " + base:                        {Summary: "List " + noun, Description: "Everything you may see, newest first.", Query: linkedListQuery(statusName, statusHelp, true), Response: page},
+		"GET " + base + "/:id":               {Summary: "Get a " + one, Response: record},
+		"PATCH " + base + "/:id":             {Summary: "Update a " + one, Description: "Absent fields stay as they are.", Request: update, Response: record},
+		"DELETE " + base + "/:id":            {Summary: "Delete a " + one, Status: 204},
+	}
+}
+
+func init() {
+	const upsert = "A known external_ref updates that record instead (200; replaying the same body changes nothing). "
+	const idem = "Send Idempotency-Key to make retries safe. "
+	for _, d := range []map[string]APIDoc{
+		linkedDocs("tickets", "ticket", core.Ticket{}, core.TicketUpdate{}, store.LinkPage[core.Ticket]{}, "status", "open, answered, on_hold, closed", idem+upsert+"The customer's open-ticket count follows."),
+		linkedDocs("contracts", "contract", core.Contract{}, core.ContractUpdate{}, store.LinkPage[core.Contract]{}, "status", "draft, active, ended, cancelled, renewed", upsert),
+		linkedDocs("proposals", "proposal", core.Proposal{}, core.ProposalUpdate{}, store.LinkPage[core.Proposal]{}, "status", "draft, sent, accepted, declined, expired", upsert),
+		linkedDocs("invoices", "invoice", core.Invoice{}, core.InvoiceUpdate{}, store.LinkPage[core.Invoice]{}, "status", "unpaid, partial, paid, overdue, cancelled",
+			idem+upsert+"Money is integer minor units; quantities are exact decimal strings. Lines, when given, replace all lines and the total follows them. "+
+				"Payments that arrived first naming this invoice's number or external_ref are linked; the customer's facts follow in the same transaction."),
+		linkedDocs("payments", "payment", core.Payment{}, core.PaymentUpdate{}, store.LinkPage[core.Payment]{}, "method", "payment method", idem+upsert),
+		linkedDocs("rewards", "reward", core.Reward{}, core.RewardUpdate{}, store.LinkPage[core.Reward]{}, "kind", "discount, credit, gift, points, cash", ""),
+		linkedDocs("notes", "note", core.Note{}, core.NoteUpdate{}, store.LinkPage[core.Note]{}, "kind", "note, call, meeting, email, activity", ""),
+		{
+			"POST /api/v1/invoices": {Summary: "Create an invoice (customer_id in the body)", Description: idem + upsert, Request: core.InvoiceUpdate{}, Response: core.Invoice{}, Status: 201},
+			"POST /api/v1/payments": {Summary: "Record a payment", Description: idem + upsert + "Name the invoice by invoice_id, invoice_number or invoice_ref, or the customer by customer_id; " +
+				"an invoice that does not exist yet is linked when it comes.", Request: core.PaymentUpdate{}, Response: core.Payment{}, Status: 201},
+			"POST /api/v1/referrals":              {Summary: "Record a referral", Request: core.ReferralUpdate{}, Response: core.Referral{}, Status: 201},
+			"GET /api/v1/referrals":               {Summary: "List referrals", Query: append(linkedListQuery("status", "pending, qualified, rewarded, cancelled", true), [2]string{"role", "made or received (with a customer)"}), Response: store.LinkPage[core.Referral]{}},
+			"GET /api/v1/customers/:id/referrals": {Summary: "A customer's referrals, made and received", Query: append(linkedListQuery("status", "pending, qualified, rewarded, cancelled", false), [2]string{"role", "made or received"}), Response: store.LinkPage[core.Referral]{}},
+			"GET /api/v1/referrals/:id":           {Summary: "Get a referral", Response: core.Referral{}},
+			"PATCH /api/v1/referrals/:id":         {Summary: "Update a referral", Request: core.ReferralUpdate{}, Response: core.Referral{}},
+			"DELETE /api/v1/referrals/:id":        {Summary: "Delete a referral", Status: 204},
+			"POST /api/v1/tasks":                  {Summary: "Create a task", Request: core.TaskUpdate{}, Response: core.Task{}, Status: 201},
+			"GET /api/v1/tasks": {Summary: "List tasks", Description: "Without tasks:manage: tasks assigned to or created by you and tasks on your customers.",
+				Query: append(linkedListQuery("status", "open, done, snoozed, cancelled", true), [2]string{"assignee_id", "only this assignee's"}), Response: store.LinkPage[core.Task]{}},
+			"GET /api/v1/customers/:id/tasks": {Summary: "A customer's tasks", Query: append(linkedListQuery("status", "open, done, snoozed, cancelled", false), [2]string{"assignee_id", "only this assignee's"}), Response: store.LinkPage[core.Task]{}},
+			"GET /api/v1/tasks/:id":           {Summary: "Get a task", Response: core.Task{}},
+			"PATCH /api/v1/tasks/:id":         {Summary: "Update a task", Request: core.TaskUpdate{}, Response: core.Task{}},
+			"DELETE /api/v1/tasks/:id":        {Summary: "Delete a task", Status: 204},
+			"POST /api/v1/customers/:id/merge": {Summary: "Merge a duplicate into this customer", Description: "Every related record moves here; this customer's non-empty fields win; " +
+				"a referral between the two is dropped; duplicate links collapse; one transaction; audited.", Request: MergeInput{}, Response: store.MergeResult{}},
+			"GET /api/v1/customers/:id/timeline": {Summary: "A customer's merged timeline", Description: "Newest first; the profile carries the first page.",
+				Query: [][2]string{{"cursor", "next_cursor of the previous page"}, {"limit", "page size, 1–500 (default 50)"}}, Response: store.TimelinePage{}},
+			"POST /api/v1/imports": {Summary: "Import a CSV or XLSX file (multipart: kind, file, mapping)", Description: "All or nothing: a file with bad rows answers 422 with every bad row " +
+				"(row, column, reason) and writes nothing. kind is customers, contacts, invoices or payments; mapping is a JSON object field → column header. " +
+				"Persian and Arabic-Indic digits and separators are read exactly.", Response: store.ImportResult{}},
+			"GET /api/v1/customers/export": {Summary: "Export customers as CSV or XLSX", Description: "The customer list's filters and scope; format=csv|xlsx. Cells a spreadsheet would execute are neutralised with a leading apostrophe.",
+				Query: append([][2]string{{"format", "csv (default) or xlsx"}}, listQuery...)},
+			"GET /api/v1/invoices/export": {Summary: "Export invoices (one row per line) as CSV or XLSX", Query: append([][2]string{{"format", "csv (default) or xlsx"}}, linkedListQuery("status", "invoice status", true)[:2]...)},
+			"GET /api/v1/payments/export": {Summary: "Export payments as CSV or XLSX", Query: append([][2]string{{"format", "csv (default) or xlsx"}}, linkedListQuery("method", "payment method", true)[:2]...)},
+		},
+	} {
+		addAPIDocs(d)
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -90,6 +91,8 @@ var (
 	uuidType = reflect.TypeFor[uuid.UUID]()
 	rawType  = reflect.TypeFor[json.RawMessage]()
 	timeTyp  = reflect.TypeFor[time.Time]()
+	// textMarshalerType: see customizeOne.
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
 // customizeSchema makes generated schemas say what the JSON really is:
@@ -115,6 +118,11 @@ func customizeOne(withRequired bool, t reflect.Type, tag reflect.StructTag, sche
 	case t == uuidType:
 		schema.Type = &openapi3.Types{"string"}
 		schema.Format = "uuid"
+	case t != timeTyp && t.Implements(textMarshalerType):
+		// A type that writes itself as text (days, exact quantities) is a
+		// string in JSON, whatever its Go kind.
+		schema.Type = &openapi3.Types{"string"}
+		schema.Format, schema.Properties, schema.AdditionalProperties = "", nil, openapi3.AdditionalProperties{}
 	case t == rawType:
 		schema.Type = nil
 		schema.Format = ""

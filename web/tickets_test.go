@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/web"
 	"github.com/gomato/gomato/web/webtest"
 )
 
@@ -236,4 +237,62 @@ func init() {
 
 func init() {
 	matrixRows = append(matrixRows, matrixRow{Method: "GET", Route: "/api/v1/customers/:id/timeline", Path: "/api/v1/customers/{rand}/timeline", Tenant: true, Want: w("YYYY NNNU")})
+}
+
+// TestLinkedOpenAPI: the linked records' real requests and responses match
+// the document, days and exact quantities included.
+func TestLinkedOpenAPI(t *testing.T) {
+	h := webtest.New(t)
+	doc := loadOpenAPI(t, h)
+	tn := h.Tenant(t, "lroas")
+	mgr := h.User(t, tn, "manager")
+	f := &lrFixture{h: h, tn: tn, mgr: mgr}
+	c := f.customer(t, nil)
+	check := func(method, route, path string, body any, status int) string {
+		t.Helper()
+		op := operation(doc, method, route)
+		if op == nil || op.Summary == "" || op.Extensions[web.Undocumented] != nil {
+			t.Fatalf("%s %s is not documented", method, route)
+		}
+		if body != nil {
+			raw, _ := json.Marshal(body)
+			var v any
+			_ = json.Unmarshal(raw, &v)
+			if err := op.RequestBody.Value.Content.Get("application/json").Schema.Value.VisitJSON(v); err != nil {
+				t.Errorf("%s %s: request does not match: %v", method, route, err)
+			}
+		}
+		resp := h.Do(t, webtest.Req{As: mgr, Tenant: tn.Slug, Method: method, Path: path, Body: body})
+		if resp.Status != status {
+			t.Fatalf("%s %s = %d %s", method, path, resp.Status, resp.Body)
+		}
+		var v any
+		_ = json.Unmarshal(resp.Body, &v)
+		if mt := op.Responses.Value(fmt.Sprint(status)).Value.Content.Get("application/json"); mt != nil {
+			if err := mt.Schema.Value.VisitJSON(v); err != nil {
+				t.Errorf("%s %s: response does not match the document: %v\n%s", method, route, err, resp.Body)
+			}
+		}
+		if m, ok := v.(map[string]any); ok {
+			id, _ := m["id"].(string)
+			return id
+		}
+		return ""
+	}
+	inv := check("POST", "/api/v1/customers/:id/invoices", "/api/v1/customers/"+c+"/invoices", map[string]any{"number": "O-1", "issued_on": "2025-03-20",
+		"due_on": "2025-04-20", "currency": "USD", "lines": []map[string]any{{"product": "کتاب", "quantity": "1.25", "unit_price": 1000}}}, 201)
+	check("GET", "/api/v1/invoices/:id", "/api/v1/invoices/"+inv, nil, 200)
+	check("GET", "/api/v1/invoices", "/api/v1/invoices", nil, 200)
+	check("POST", "/api/v1/payments", "/api/v1/payments", map[string]any{"invoice_id": inv, "amount": 500, "currency": "USD", "paid_on": "2025-03-21"}, 201)
+	tk := check("POST", "/api/v1/customers/:id/tickets", "/api/v1/customers/"+c+"/tickets", map[string]any{"subject": "s", "priority": "high", "priority_reason": "VIP"}, 201)
+	check("PATCH", "/api/v1/tickets/:id", "/api/v1/tickets/"+tk, map[string]any{"status": "closed", "satisfaction": 4}, 200)
+	check("POST", "/api/v1/customers/:id/contracts", "/api/v1/customers/"+c+"/contracts", map[string]any{"subject": "c", "currency": "IRR", "start_on": "2025-01-01", "end_on": "2025-12-31", "value": 1200000}, 201)
+	check("POST", "/api/v1/customers/:id/proposals", "/api/v1/customers/"+c+"/proposals", map[string]any{"subject": "p", "currency": "USD", "total": 100, "sent_on": "2025-01-01"}, 201)
+	check("POST", "/api/v1/customers/:id/notes", "/api/v1/customers/"+c+"/notes", map[string]any{"body": "یادداشت", "kind": "call"}, 201)
+	check("POST", "/api/v1/customers/:id/rewards", "/api/v1/customers/"+c+"/rewards", map[string]any{"kind": "points", "amount": 10, "currency": "USD", "reason": "loyal"}, 201)
+	check("POST", "/api/v1/tasks", "/api/v1/tasks", map[string]any{"title": "call", "customer_id": c, "due_at": "2030-01-01T10:00:00Z"}, 201)
+	check("POST", "/api/v1/referrals", "/api/v1/referrals", map[string]any{"referrer_id": c, "referred_id": f.customer(t, nil)}, 201)
+	check("GET", "/api/v1/customers/:id/timeline", "/api/v1/customers/"+c+"/timeline?limit=3", nil, 200)
+	check("GET", "/api/v1/customers/:id/referrals", "/api/v1/customers/"+c+"/referrals", nil, 200)
+	check("POST", "/api/v1/customers/:id/merge", "/api/v1/customers/"+c+"/merge", map[string]any{"duplicate_id": f.customer(t, nil)}, 200)
 }
