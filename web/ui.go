@@ -400,7 +400,7 @@ func (s *Server) uiError(c *fiber.Ctx, status int, d ErrorDetail) error {
 		key = "error.internal"
 	}
 	p.Title = p.T(key + ".title")
-	p.Data = map[string]any{"Status": status, "Key": key, "RequestID": requestID(c)}
+	p.Data = map[string]any{"Status": status, "Key": key, "RequestID": requestID(c), "Code": string(d.Code), "Message": d.Message}
 	if c.Get("HX-Request") == "true" {
 		return s.renderFragment(c, status, "error", "error-box", p)
 	}

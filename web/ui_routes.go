@@ -31,6 +31,8 @@ func (s *Server) uiRoutes() []Route {
 		{Method: get, Path: "/t/:tenant", Tenant: true, SignedIn: true, Handler: s.uiTenantHome},
 		{Method: get, Path: "/t/:tenant/", Tenant: true, SignedIn: true, Handler: s.uiTenantHome},
 		{Method: get, Path: "/t/:tenant/dashboard", Tenant: true, Perm: authz.P(authz.Dashboard, authz.Read), Handler: s.uiDashboard},
+		{Method: get, Path: "/t/:tenant/tasks", Tenant: true, Perm: authz.P(authz.Tasks, authz.Read), Handler: s.uiMyTasks},
+		{Method: post, Path: "/t/:tenant/tasks/:id/:action", Tenant: true, Perm: authz.P(authz.Tasks, authz.Update), Handler: s.uiTaskAction},
 		{Method: get, Path: "/t/:tenant/customers", Tenant: true, Perm: authz.P(authz.Customers, authz.Read), Handler: s.uiCustomers},
 		{Method: get, Path: "/t/:tenant/customers/export.csv", Tenant: true, Perm: authz.P(authz.Exports, authz.Run), Handler: s.uiCustomersExport},
 		{Method: get, Path: "/t/:tenant/customers/export.xlsx", Tenant: true, Perm: authz.P(authz.Exports, authz.Run), Handler: s.uiCustomersExport},

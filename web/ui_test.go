@@ -18,6 +18,7 @@ import (
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant"
+	"github.com/gomato/gomato/tenant/store"
 	"github.com/gomato/gomato/tenant/tenanttest"
 	"github.com/gomato/gomato/web/i18n"
 	"github.com/gomato/gomato/web/webtest"
@@ -470,6 +471,7 @@ func TestUI(t *testing.T) {
 		{"ListFiltersAndExport", uiListFiltersAndExport},
 		{"TenantSwitcher", uiTenantSwitcher},
 		{"Dashboard", uiDashboardFigures},
+		{"MyTasks", uiMyTasksFlow},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -685,5 +687,77 @@ func uiDashboardFigures(t *testing.T, f *uiFixture) {
 	}
 	if resp := f.get(t, f.users[authz.RoleSupport], path); resp.Status != http.StatusForbidden {
 		t.Errorf("support's dashboard = %d, want 403", resp.Status)
+	}
+}
+
+// uiMyTasksFlow: "My tasks" lists the actor's tasks overdue first, with a
+// rescue alert's reasons and offer; complete, snooze and reassign work.
+func uiMyTasksFlow(t *testing.T, f *uiFixture) {
+	ctx := tenanttest.Ctx(f.tn)
+	sales, manager := f.users[authz.RoleSales], f.users[authz.RoleManager]
+	setLocale(t, f.h, sales, "en")
+	acc := store.TaskAccess{All: true}
+	mk := func(title string, due time.Time) core.Task {
+		tk, err := f.h.Store.CreateTask(ctx, acc, core.TaskUpdate{CustomerID: &f.high.ID, Title: &title, DueAt: &due, AssigneeID: &sales.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	later := mk("Later task", time.Now().Add(72*time.Hour))
+	overdue := mk("Overdue task", time.Now().Add(-48*time.Hour))
+	// A rescue alert for the overdue task, as scoring writes one.
+	err := tenant.Tx(ctx, f.h.Env.DB, func(tx *sqlx.Tx) error {
+		run := core.NewID()
+		if _, err := tx.Exec(`insert into scoring_runs (id, status, trigger) values ($1, 'done', 'api')`, run); err != nil {
+			return err
+		}
+		_, err := tx.Exec(`insert into alerts (id, customer_id, run_id, kind, risk, risk_level, reasons, offer, task_id, assignee_id)
+			values ($1, $2, $3, 'risk_high', 0.82, 'high', '[{"code":"recency","text_en":"no purchase for 140 days","text_fa":"۱۴۰ روز بدون خرید"}]',
+			'{"category":"Support plan"}', $4, $5)`, core.NewID(), f.high.ID, run, overdue.ID, sales.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/t/" + f.tn.Slug + "/tasks"
+	body := string(f.get(t, sales, path).Body)
+	io, il := strings.Index(body, "Overdue task"), strings.Index(body, "Later task")
+	if io < 0 || il < 0 || io > il {
+		t.Fatalf("overdue task is not listed before the later one (%d, %d)", io, il)
+	}
+	for _, want := range []string{"no purchase for 140 days", "Support plan", `data-overdue="true"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("My tasks lacks %q", want)
+		}
+	}
+	post := func(u webtest.User, id uuid.UUID, action string, form url.Values) int {
+		return f.post(t, u, path+"/"+id.String()+"/"+action, form).Status
+	}
+	if st := post(sales, overdue.ID, "complete", url.Values{}); st != http.StatusSeeOther {
+		t.Fatalf("complete = %d", st)
+	}
+	if st := post(sales, later.ID, "snooze", url.Values{"days": {"۳"}}); st != http.StatusSeeOther {
+		t.Fatalf("snooze = %d", st)
+	}
+	body = string(f.get(t, sales, path).Body)
+	if strings.Contains(body, "Overdue task") {
+		t.Error("the completed task is still listed")
+	}
+	if !strings.Contains(body, "snoozed until") {
+		t.Error("the snoozed task does not say so")
+	}
+	if st := post(sales, later.ID, "reassign", url.Values{"assignee_id": {manager.ID.String()}}); st != http.StatusSeeOther {
+		t.Fatalf("reassign = %d", st)
+	}
+	if strings.Contains(string(f.get(t, sales, path).Body), "Later task") {
+		t.Error("the reassigned task is still on sales' list")
+	}
+	setLocale(t, f.h, manager, "en")
+	if !strings.Contains(string(f.get(t, manager, path).Body), "Later task") {
+		t.Error("the reassigned task is not on the manager's list")
+	}
+	if st := post(sales, later.ID, "reassign", url.Values{"assignee_id": {f.otherCus.ID.String()}}); st != http.StatusUnprocessableEntity && st != http.StatusNotFound {
+		t.Errorf("reassigning to a non-member = %d, want 422 (or 404 once the task is no longer sales')", st)
 	}
 }
