@@ -60,6 +60,7 @@ func commands() []command {
 		{"user", "create users, grant and revoke their roles in tenants", cmdUser},
 		{"agency", "create and list agencies", cmdAgency},
 		{"bench", "generate the bench tenant and measure the customers API against its baseline SQL", cmdBench},
+		{"bench-finance", "grow the bench tenant with invoices and payments; measure the import against COPY", cmdBenchFinance},
 		{"import", "import a CSV or XLSX file of customers, contacts, invoices or payments into a tenant", cmdImport},
 	}
 }
