@@ -472,6 +472,7 @@ func TestUI(t *testing.T) {
 		{"TenantSwitcher", uiTenantSwitcher},
 		{"Dashboard", uiDashboardFigures},
 		{"MyTasks", uiMyTasksFlow},
+		{"Portfolio", uiPortfolioFlow},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -759,5 +760,73 @@ func uiMyTasksFlow(t *testing.T, f *uiFixture) {
 	}
 	if st := post(sales, later.ID, "reassign", url.Values{"assignee_id": {f.otherCus.ID.String()}}); st != http.StatusUnprocessableEntity && st != http.StatusNotFound {
 		t.Errorf("reassigning to a non-member = %d, want 422 (or 404 once the task is no longer sales')", st)
+	}
+}
+
+// uiPortfolio: an agency admin sees each tenant of their agency with its
+// aggregates (equal to SQL over the tenant), links only into tenants they
+// are a member of, and nothing of another agency.
+func uiPortfolioFlow(t *testing.T, f *uiFixture) {
+	h := f.h
+	ctx := context.Background()
+	a, b := h.Agency(t, "port-a"), h.Agency(t, "port-b")
+	t1, err := h.Env.Registry.CreateTenant(ctx, tenantFor("port-one", a.Slug))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2, err := h.Env.Registry.CreateTenant(ctx, tenantFor("port-two", a.Slug))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t3, err := h.Env.Registry.CreateTenant(ctx, tenantFor("port-three", b.Slug))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, risk := range []float64{0.9, 0.7, 0.2} {
+		cu, err := h.Store.CreateCustomer(tenanttest.Ctx(t1), core.CustomerInput{Name: fmt.Sprintf("P%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		insertScore(t, h.Env.DB, t1, cu.ID, risk, map[bool]string{true: "high", false: "low"}[risk >= 0.6], int64(1000*(i+1)))
+	}
+	admin := h.AgencyAdmin(t, a.Slug)
+	if err := h.Authz.AddMember(ctx, t1.ID, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Authz.Grant(ctx, t1.ID, admin.ID, authz.RoleTenantAdmin); err != nil {
+		t.Fatal(err)
+	}
+	setLocale(t, h, admin, "en")
+	resp := f.get(t, admin, "/agency/"+a.Slug)
+	if resp.Status != 200 {
+		t.Fatalf("portfolio = %d %.300s", resp.Status, resp.Body)
+	}
+	body := string(resp.Body)
+	for _, tn := range []core.Tenant{t1, t2} {
+		if !strings.Contains(body, `data-tenant="`+tn.Slug+`"`) {
+			t.Errorf("portfolio lacks %s", tn.Slug)
+		}
+	}
+	if strings.Contains(body, t3.Slug) || strings.Contains(body, f.tn.Slug+`"`) {
+		t.Error("portfolio shows a tenant of another agency (or of none)")
+	}
+	// The sum of round(risk × CLV): 0.9·1000 + 0.7·2000 + 0.2·3000.
+	if !strings.Contains(body, `data-tenant="`+t1.Slug+`" data-customers="3" data-high="2" data-at-risk="2900" data-clv="6000"`) {
+		t.Errorf("portfolio figures of %s are not 3 customers, 2 high, 2900 at risk, 6000 CLV: %s", t1.Slug, between(body, `data-tenant="`+t1.Slug, 140))
+	}
+	if !strings.Contains(body, `href="/t/`+t1.Slug+`/"`) || strings.Contains(body, `href="/t/`+t2.Slug+`/"`) {
+		t.Error("links into tenants: want one into the tenant the admin is a member of, none into the other")
+	}
+	if resp := f.get(t, admin, "/agency/"+b.Slug); resp.Status != http.StatusForbidden {
+		t.Errorf("another agency's portfolio = %d, want 403", resp.Status)
+	}
+	if resp := f.get(t, h.Operator(t), "/agency/"+a.Slug); resp.Status != http.StatusForbidden {
+		t.Errorf("operator's view of the portfolio = %d, want 403 (business data)", resp.Status)
+	}
+	if resp := f.get(t, f.users[authz.RoleTenantAdmin], "/agency/"+a.Slug); resp.Status != http.StatusForbidden {
+		t.Errorf("a tenant admin's view of the portfolio = %d, want 403", resp.Status)
+	}
+	if resp := f.get(t, webtest.User{}, "/agency/"+a.Slug); resp.Status != http.StatusSeeOther {
+		t.Errorf("no session = %d, want a redirect to sign in", resp.Status)
 	}
 }
