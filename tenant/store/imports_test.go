@@ -318,3 +318,43 @@ func lrComparable(t *testing.T, data, format string) string {
 	}
 	return lrJSON(tbl)
 }
+
+// TestImportContactsAndUpdates: contacts attach to customers by ref; a
+// second file with known external refs updates instead of duplicating,
+// and an unchanged row is counted as such.
+func TestImportContactsAndUpdates(t *testing.T) {
+	e := newLREnv(t)
+	first := lrTable("external_ref,name,phone", []string{"K-1,علی,۰۹۱۲۱۱۱۲۲۳۳", "K-2,Beta,"})
+	if res, err := e.st.Import(e.ctx, store.ImportRequest{Kind: store.ImportCustomers, Table: first}); err != nil || res.Created != 2 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	second := lrTable("external_ref,name,phone", []string{"K-1,علی,۰۹۱۲۱۱۱۲۲۳۳", "K-2,Beta Ltd,", "K-3,Gamma,"})
+	res, err := e.st.Import(e.ctx, store.ImportRequest{Kind: store.ImportCustomers, Table: second})
+	if err != nil || res.Status != store.ImportCommitted || res.Created != 1 || res.Updated != 1 || res.Unchanged != 1 {
+		t.Fatalf("second file: %+v %v; want 1 created, 1 updated, 1 unchanged", res, err)
+	}
+	if n := e.count(t, `select count(*) from customers`); n != 3 {
+		t.Errorf("%d customers, want 3", n)
+	}
+	if n := e.count(t, `select count(*) from customers where name = 'Beta Ltd'`); n != 1 {
+		t.Error("K-2 not renamed")
+	}
+	contacts := lrTable("customer_ref,external_ref,first_name,last_name,email,phone,primary", []string{
+		"K-1,P-1,سارا,احمدی,sara@example.com,+98 912 000 0000,false",
+		"K-1,P-2,Reza,,reza@example.com,,true",
+		"K-2,P-3,Bob,,not-an-email,,",
+		"K-9,P-4,Nobody,,,,",
+	})
+	res, err = e.st.Import(e.ctx, store.ImportRequest{Kind: store.ImportContacts, Table: contacts})
+	if err != nil || res.Status != store.ImportRejected || len(res.Errors) != 2 || res.Errors[0].Row != 4 || res.Errors[0].Column != "email" || res.Errors[1].Row != 5 {
+		t.Fatalf("contacts with two bad rows: %+v %v", res, err)
+	}
+	contacts.Rows = contacts.Rows[:2]
+	res, err = e.st.Import(e.ctx, store.ImportRequest{Kind: store.ImportContacts, Table: contacts})
+	if err != nil || res.Status != store.ImportCommitted || res.Created != 2 {
+		t.Fatalf("contacts: %+v %v", res, err)
+	}
+	if n := e.count(t, `select count(*) from contacts where is_primary`); n != 1 {
+		t.Errorf("%d primary contacts, want 1", n)
+	}
+}
