@@ -256,6 +256,11 @@ func Score(in TenantInput, opts Options) (Result, error) {
 			sums[i] = *c.Summary
 		}
 	}
+	offsets := make([]int, n+1)
+	for i := range in.Customers {
+		offsets[i+1] = offsets[i] + len(in.Customers[i].Transactions)
+	}
+	days := make([]dayNet, offsets[n])
 	firsts := make([]int32, max(1, opts.Workers))
 	for i := range firsts {
 		firsts[i] = E + 1 // also for chunks that do not run
@@ -267,7 +272,7 @@ func Score(in TenantInput, opts Options) (Result, error) {
 			if c.Summary != nil && len(c.Transactions) == 0 {
 				continue
 			}
-			ledgers[i] = buildLedger(c.Transactions, opts.AsOf, loc)
+			ledgers[i] = buildLedgerInto(days[offsets[i]:offsets[i]:offsets[i+1]], c.Transactions, opts.AsOf, loc)
 			for _, dn := range ledgers[i] {
 				if dn.isPurchase(opts.CountFreeOrders) {
 					first = min(first, dn.day)

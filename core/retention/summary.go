@@ -100,7 +100,13 @@ type ledger []dayNet
 
 // buildLedger nets transactions strictly before asOf per calendar day.
 func buildLedger(txs []Transaction, asOf time.Time, loc *time.Location) ledger {
-	l := make(ledger, 0, len(txs))
+	return buildLedgerInto(make(ledger, 0, len(txs)), txs, asOf, loc)
+}
+
+// buildLedgerInto is buildLedger appending to l, whose capacity must hold
+// len(txs) days: scoring carves every customer's ledger out of one array
+// instead of allocating tens of thousands of small ones.
+func buildLedgerInto(l ledger, txs []Transaction, asOf time.Time, loc *time.Location) ledger {
 	sorted := true
 	for _, t := range txs {
 		if !t.At.Before(asOf) {
