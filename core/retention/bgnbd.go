@@ -385,12 +385,16 @@ func fitBG(v Variant, hist []History, unit TimeUnit, withSE bool) (BGFit, error)
 	if len(hist) < 2 {
 		return BGFit{}, ErrTooFewCustomers
 	}
-	return fitBGGroups(v, groupHistories(hist), unit, withSE)
+	return fitBGGroups(v, groupHistories(hist), unit, withSE, 1e-9)
 }
 
 // fitBGGroups fits already grouped histories, so BG/NBD and MBG/NBD on
-// the same customers share one grouping pass.
-func fitBGGroups(v Variant, groups []histGroup, unit TimeUnit, withSE bool) (BGFit, error) {
+// the same customers share one grouping pass. It stops when the largest
+// gradient component of the mean log-likelihood (in log-parameters) is
+// below gradTol: 1e-9 for the published checks, 1e-7 for scoring, where
+// the parameters are then good to about six digits and Newton saves its
+// last pass over the data.
+func fitBGGroups(v Variant, groups []histGroup, unit TimeUnit, withSE bool, gradTol float64) (BGFit, error) {
 	obj := newBGObjective(v, groups)
 	var n, meanT float64
 	for _, g := range groups {
@@ -439,7 +443,7 @@ func fitBGGroups(v Variant, groups []histGroup, unit TimeUnit, withSE bool) (BGF
 			}
 		}
 		return f
-	}, x0, newtonSettings{gradTol: 1e-9, maxIter: 200})
+	}, x0, newtonSettings{gradTol: gradTol, maxIter: 200})
 	if err != nil {
 		return BGFit{}, fmt.Errorf("fit %s: %w", v, err)
 	}

@@ -445,7 +445,7 @@ func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFi
 	// The fits are independent; on two cores this halves the wait.
 	wg.Add(1)
 	groups := groupHistories(hist)
-	go func() { defer wg.Done(); mbg, e2 = fitBGGroups(MBGNBD, groups, unit, false) }()
+	go func() { defer wg.Done(); mbg, e2 = fitBGGroups(MBGNBD, groups, unit, false, scoringGradTol) }()
 	if withGG {
 		wg.Add(1)
 		go func() {
@@ -456,10 +456,14 @@ func fitPurchaseModels(sums []Summary, unit TimeUnit, withGG bool) (bg, mbg BGFi
 			}
 		}()
 	}
-	bg, e1 = fitBGGroups(BGNBD, groups, unit, false)
+	bg, e1 = fitBGGroups(BGNBD, groups, unit, false, scoringGradTol)
 	wg.Wait()
 	return bg, mbg, gg, errors.Join(e1, e2), ggErr
 }
+
+// scoringGradTol is the purchase models' convergence threshold in
+// scoring (see fitBGGroups).
+const scoringGradTol = 1e-7
 
 // minFitBuyers is the fewest buyers the purchase models are fitted on;
 // below it the parameters would be noise.
