@@ -296,3 +296,53 @@ func TestLinkedOpenAPI(t *testing.T) {
 	check("GET", "/api/v1/customers/:id/referrals", "/api/v1/customers/"+c+"/referrals", nil, 200)
 	check("POST", "/api/v1/customers/:id/merge", "/api/v1/customers/"+c+"/merge", map[string]any{"duplicate_id": f.customer(t, nil)}, 200)
 }
+
+// TestTaskReach: without tasks:manage, sales and support reach only tasks
+// assigned to them, created by them or on customers they own (DESIGN §4
+// "own, assigned, created"); the manager and the tenant admin reach all.
+func TestTaskReach(t *testing.T) {
+	h := webtest.New(t)
+	tn := h.Tenant(t, "tasks")
+	mgr, sales, support, admin := h.User(t, tn, "manager"), h.User(t, tn, "sales"), h.User(t, tn, "support"), h.User(t, tn, "tenant_admin")
+	f := &lrFixture{h: h, tn: tn, mgr: mgr}
+	owned := f.customer(t, &sales)
+	other := f.customer(t, nil)
+	onOwned := f.post(t, "/api/v1/tasks", map[string]any{"title": "on sales' customer", "customer_id": owned})
+	assigned := f.post(t, "/api/v1/tasks", map[string]any{"title": "for support", "customer_id": other, "assignee_id": support.ID})
+	foreign := f.post(t, "/api/v1/tasks", map[string]any{"title": "nobody's", "customer_id": other})
+	resp := h.Do(t, webtest.Req{As: support, Tenant: tn.Slug, Method: "POST", Path: "/api/v1/tasks", Body: map[string]any{"title": "mine"}})
+	created := idOf(t, resp)
+	S := tn.Slug
+	webtest.RunScenarios(t, h, []webtest.Scenario{
+		{Name: "sales: task on own customer", As: sales, Tenant: S, Method: "GET", Path: "/api/v1/tasks/" + onOwned, Status: 200},
+		{Name: "sales: someone else's task", As: sales, Tenant: S, Method: "GET", Path: "/api/v1/tasks/" + foreign, Status: 404},
+		{Name: "sales: patch someone else's task", As: sales, Tenant: S, Method: "PATCH", Path: "/api/v1/tasks/" + assigned, Body: map[string]any{"status": "done"}, Status: 404},
+		{Name: "support: assigned task", As: support, Tenant: S, Method: "PATCH", Path: "/api/v1/tasks/" + assigned, Body: map[string]any{"status": "done"}, Status: 200},
+		{Name: "support: created task", As: support, Tenant: S, Method: "GET", Path: "/api/v1/tasks/" + created, Status: 200},
+		{Name: "support: hand a foreign task on", As: support, Tenant: S, Method: "PATCH", Path: "/api/v1/tasks/" + assigned, Body: map[string]any{"assignee_id": sales.ID}, Status: 422},
+		{Name: "support: not on sales' customer", As: support, Tenant: S, Method: "GET", Path: "/api/v1/tasks/" + onOwned, Status: 404},
+		{Name: "manager: all", As: mgr, Tenant: S, Method: "GET", Path: "/api/v1/tasks/" + created, Status: 200},
+		{Name: "admin reads all", As: admin, Tenant: S, Method: "GET", Path: "/api/v1/tasks/" + foreign, Status: 200},
+	})
+	for _, c := range []struct {
+		as   webtest.User
+		want []string
+		not  []string
+	}{
+		{sales, []string{onOwned}, []string{foreign, assigned, created}},
+		{support, []string{assigned, created}, []string{foreign, onOwned}},
+		{admin, []string{onOwned, assigned, foreign, created}, nil},
+	} {
+		body := string(h.Do(t, webtest.Req{As: c.as, Tenant: S, Path: "/api/v1/tasks"}).Body)
+		for _, id := range c.want {
+			if !strings.Contains(body, id) {
+				t.Errorf("%s's task list lacks %s", c.as.Role, id)
+			}
+		}
+		for _, id := range c.not {
+			if strings.Contains(body, id) {
+				t.Errorf("%s's task list holds %s", c.as.Role, id)
+			}
+		}
+	}
+}
