@@ -451,3 +451,12 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // uiCtx is the request's context with tenant and actor.
 func uiCtx(c *fiber.Ctx) context.Context { return c.UserContext() }
+
+// Role names a role: a default role in the user's language, a custom
+// role by its own name.
+func (p *page) Role(name string) string {
+	if i18n.Has(p.Lang, "role."+name) {
+		return p.T("role." + name)
+	}
+	return name
+}

@@ -138,6 +138,8 @@ func uiPagesRenderForEveryRole(t *testing.T, f *uiFixture) {
 		{base + "/customers?q=%D8%A2%D9%84%D9%81%D8%A7&vip=1&status=active", authz.P(authz.Customers, authz.Read)},
 		{base + "/customers/new", authz.P(authz.Customers, authz.Create)},
 		{base + "/dashboard", authz.P(authz.Dashboard, authz.Read)},
+		{base + "/tasks", authz.P(authz.Customers, authz.Read)},
+		{base + "/settings", authz.P(authz.Users, authz.Read)},
 		{prof, authz.P(authz.Customers, authz.Read)},
 		{prof + "/edit", authz.P(authz.Customers, authz.Update)},
 	}
@@ -149,7 +151,7 @@ func uiPagesRenderForEveryRole(t *testing.T, f *uiFixture) {
 	}
 	// Expected access from DESIGN §4, written out here.
 	may := map[string]map[authz.Permission]bool{
-		authz.RoleTenantAdmin: {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Dashboard, authz.Read): true},
+		authz.RoleTenantAdmin: {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Dashboard, authz.Read): true, authz.P(authz.Users, authz.Read): true},
 		authz.RoleManager:     {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true, authz.P(authz.Dashboard, authz.Read): true},
 		authz.RoleSales:       {authz.P(authz.Customers, authz.Read): true, authz.P(authz.Scores, authz.Read): true, authz.P(authz.Customers, authz.Create): true, authz.P(authz.Customers, authz.Update): true, authz.P(authz.Dashboard, authz.Read): true},
 		authz.RoleSupport:     {authz.P(authz.Customers, authz.Read): true},
@@ -191,8 +193,20 @@ func uiNavigationFollowsRoles(t *testing.T, f *uiFixture) {
 		if !strings.Contains(body, `data-nav="customers"`) {
 			t.Errorf("%s: no customers item in the navigation", role)
 		}
-		if strings.Contains(body, `data-nav="settings"`) != (role == authz.RoleTenantAdmin) && strings.Contains(body, "/settings") {
-			t.Errorf("%s: settings item shown = %v", role, strings.Contains(body, `data-nav="settings"`))
+		wantNav := map[string][]string{
+			authz.RoleTenantAdmin: {"dashboard", "customers", "tasks", "settings"},
+			authz.RoleManager:     {"dashboard", "customers", "tasks"},
+			authz.RoleSales:       {"dashboard", "customers", "tasks"},
+			authz.RoleSupport:     {"customers", "tasks"},
+		}[role]
+		for _, item := range []string{"dashboard", "customers", "tasks", "settings"} {
+			want := false
+			for _, w := range wantNav {
+				want = want || w == item
+			}
+			if got := strings.Contains(body, `data-nav="`+item+`"`); got != want {
+				t.Errorf("%s: navigation item %s shown = %v, want %v", role, item, got, want)
+			}
 		}
 		for _, item := range []string{"export-csv", "new-customer", "f-risk"} {
 			wantShown := map[string]map[string]bool{
@@ -473,6 +487,7 @@ func TestUI(t *testing.T) {
 		{"Dashboard", uiDashboardFigures},
 		{"MyTasks", uiMyTasksFlow},
 		{"Portfolio", uiPortfolioFlow},
+		{"Settings", uiSettingsFlow},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -828,5 +843,77 @@ func uiPortfolioFlow(t *testing.T, f *uiFixture) {
 	}
 	if resp := f.get(t, webtest.User{}, "/agency/"+a.Slug); resp.Status != http.StatusSeeOther {
 		t.Errorf("no session = %d, want a redirect to sign in", resp.Status)
+	}
+}
+
+// uiSettingsFlow: a tenant admin grants and revokes roles, scopes a role,
+// invites someone and changes thresholds typed with Persian digits.
+func uiSettingsFlow(t *testing.T, f *uiFixture) {
+	admin, sales := f.users[authz.RoleTenantAdmin], f.users[authz.RoleSales]
+	setLocale(t, f.h, admin, "fa")
+	base := "/t/" + f.tn.Slug + "/settings"
+	ctx := context.Background()
+	rolesOf := func(u webtest.User) []string {
+		rs, _, err := f.h.Authz.RolesOf(ctx, f.tn.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	has := func(rs []string, r string) bool {
+		for _, x := range rs {
+			if x == r {
+				return true
+			}
+		}
+		return false
+	}
+	if st := f.post(t, admin, base+"/members/"+sales.ID.String()+"/grant", url.Values{"role": {"support"}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("grant = %d", st)
+	}
+	if !has(rolesOf(sales), "support") {
+		t.Error("grant did not give the role")
+	}
+	if st := f.post(t, admin, base+"/members/"+sales.ID.String()+"/revoke", url.Values{"role": {"support"}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("revoke = %d", st)
+	}
+	if has(rolesOf(sales), "support") {
+		t.Error("revoke left the role")
+	}
+	resp := f.post(t, admin, base+"/invites", url.Values{"email": {"invitee@example.test"}, "name": {"مهمان"}, "role": {"sales"}})
+	if resp.Status != 200 || !strings.Contains(string(resp.Body), "/accept-invite?token=") {
+		t.Errorf("invite = %d without a link", resp.Status)
+	}
+	resp = f.post(t, admin, base, url.Values{"locale": {"fa"}, "time_zone": {"Asia/Tehran"}, "risk_medium": {"۰٫۷"}, "risk_high": {"۰٫۴"}})
+	if resp.Status != http.StatusUnprocessableEntity || !strings.Contains(string(resp.Body), "بیشینه نباید از کمینه کمتر باشد") {
+		t.Errorf("medium above high = %d, want 422 with the Persian message", resp.Status)
+	}
+	if st := f.post(t, admin, base, url.Values{"locale": {"fa"}, "time_zone": {"Asia/Tehran"}, "risk_medium": {"۰٫۴"}, "risk_high": {"٠٫٧٥"}, "default_assignee": {sales.ID.String()}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("save settings = %d", st)
+	}
+	st, err := tenant.LoadSettings(tenanttest.Ctx(f.tn), f.h.Env.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.RiskMedium != 0.4 || st.RiskHigh != 0.75 || st.DefaultAssignee == nil || *st.DefaultAssignee != sales.ID || st.TimeZone != "Asia/Tehran" {
+		t.Errorf("settings = %+v, want 0.4, 0.75, sales, Asia/Tehran", st)
+	}
+	// The tenant's time zone now dates pages; put it back for the others.
+	if st := f.post(t, admin, base, url.Values{"locale": {"en"}, "time_zone": {"UTC"}, "risk_medium": {"0.3"}, "risk_high": {"0.6"}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("restore settings = %d", st)
+	}
+	if st := f.post(t, admin, base+"/roles/support/scope", url.Values{"own_records_only": {"1"}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("scope = %d", st)
+	}
+	_, scoped, err := f.h.Authz.RolesOf(ctx, f.tn.ID, f.users[authz.RoleSupport].ID)
+	if err != nil || !scoped {
+		t.Errorf("support is not own-records scoped after the change (%v)", err)
+	}
+	if st := f.post(t, admin, base+"/roles/support/scope", url.Values{}).Status; st != http.StatusSeeOther {
+		t.Fatalf("unscope = %d", st)
+	}
+	body := string(f.get(t, admin, base).Body)
+	if m := missingRE.FindString(body); m != "" {
+		t.Errorf("settings page shows missing translation %s", m)
 	}
 }
