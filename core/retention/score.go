@@ -381,7 +381,7 @@ func Score(in TenantInput, opts Options) (Result, error) {
 
 	// 7. Per-customer scores, in parallel chunks.
 	res.Scores = make([]CustomerScore, n)
-	sc := scorer{opts: opts, loc: loc, unit: unit, fitsOK: fitsOK, bg: bg, mbg: mbg, gg: gg,
+	sc := scorer{opts: opts, loc: loc, unit: unit, fitsOK: fitsOK, ggOK: ggErr == nil, bg: bg, mbg: mbg, gg: gg,
 		tx: &res.Transaction, contract: res.Contract, window: W, cs: cs}
 	parallelChunks(n, opts.Workers, func(_, lo, hi int) {
 		cache := newScoreCache()
@@ -617,6 +617,7 @@ type scorer struct {
 	loc      *time.Location
 	unit     TimeUnit
 	fitsOK   bool
+	ggOK     bool
 	bg, mbg  BGFit
 	gg       GGFit
 	tx       *TransactionChurnModel
@@ -685,9 +686,14 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 		}
 		out.PAlive = hc.pAlive
 		out.ExpectedPurchases = hc.expected
-		spend := sc.gg.ConditionalSpend(s.X, s.MeanRepeatSpend)
-		if math.IsInf(spend, 0) || math.IsNaN(spend) {
-			spend = float64(s.TotalSpend) / float64(s.Purchases)
+		// Without a spend model (no repeat buyers yet) or with a
+		// population mean that does not exist (q ≤ 1), fall back to the
+		// customer's own average purchase.
+		spend := float64(s.TotalSpend) / float64(s.Purchases)
+		if sc.ggOK {
+			if v := sc.gg.ConditionalSpend(s.X, s.MeanRepeatSpend); !math.IsInf(v, 0) && !math.IsNaN(v) {
+				spend = v
+			}
 		}
 		out.ExpectedSpend = roundMoney(spend)
 		out.CLV = roundMoney(spend * hc.discPurchases)

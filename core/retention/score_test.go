@@ -262,6 +262,11 @@ func TestScoreDegenerateTenants(t *testing.T) {
 	}
 	cases["nobody bought twice"] = once
 	cases["everyone identical"] = same
+	// One repeat buyer: too few for the spend model, which must not turn
+	// that customer's expected spend into zero.
+	oneRepeat := TenantInput{Customers: append([]CustomerInput(nil), once.Customers[:30]...)}
+	oneRepeat.Customers[0].Transactions = append([]Transaction{{At: asOf.AddDate(0, -2, 0), Amount: 700}}, oneRepeat.Customers[0].Transactions...)
+	cases["one repeat buyer"] = oneRepeat
 	for name, in := range cases {
 		res, err := Score(in, Options{AsOf: asOf})
 		if err != nil {
@@ -280,6 +285,12 @@ func TestScoreDegenerateTenants(t *testing.T) {
 			}
 			if s.Health < 0 || s.Health > 100 {
 				t.Errorf("%s: health %d", name, s.Health)
+			}
+			if s.DaysSinceLast >= 0 && res.FitError == "" && s.ExpectedSpend <= 0 {
+				t.Errorf("%s: buyer %s expects to spend %d", name, s.ID, s.ExpectedSpend)
+			}
+			if s.DaysSinceLast >= 0 && s.PAlive > 0 && s.ExpectedSpend <= 0 {
+				t.Errorf("%s: buyer %s has P(alive) %.2f but expected spend %d", name, s.ID, s.PAlive, s.ExpectedSpend)
 			}
 		}
 		t.Logf("%s: fit error %q, BG %+v, model default=%v", name, res.FitError, res.BG.Params, res.Transaction.Default)
