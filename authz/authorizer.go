@@ -59,10 +59,13 @@ type Authorizer struct {
 	epoch uint64
 }
 
-// domain is one tenant's loaded policy.
+// domain is one tenant's loaded policy, with its active members: every
+// change to either goes through change (or announces itself on
+// NotifyChannel), so both are cached together.
 type domain struct {
 	e        *casbin.SyncedEnforcer
 	roles    map[string]*Role
+	members  map[uuid.UUID]bool
 	loadedAt time.Time
 }
 
@@ -183,6 +186,10 @@ func (a *Authorizer) load(ctx context.Context, tenantID uuid.UUID) (*domain, err
 	if err := tx.SelectContext(ctx, &roleRows, `select name, builtin, own_records_only from control.roles where tenant_id = $1`, tenantID); err != nil {
 		return nil, err
 	}
+	var members []uuid.UUID
+	if err := tx.SelectContext(ctx, &members, `select user_id from control.memberships where tenant_id = $1 and status = 'active'`, tenantID); err != nil {
+		return nil, err
+	}
 	m, err := model.NewModelFromString(modelText)
 	if err != nil {
 		return nil, err
@@ -191,7 +198,10 @@ func (a *Authorizer) load(ctx context.Context, tenantID uuid.UUID) (*domain, err
 	if err != nil {
 		return nil, fmt.Errorf("casbin enforcer: %w", err)
 	}
-	d := &domain{e: e, roles: map[string]*Role{}, loadedAt: time.Now()}
+	d := &domain{e: e, roles: map[string]*Role{}, members: make(map[uuid.UUID]bool, len(members)), loadedAt: time.Now()}
+	for _, id := range members {
+		d.members[id] = true
+	}
 	for _, r := range roleRows {
 		d.roles[r.Name] = &Role{Name: r.Name, Builtin: r.Builtin, OwnRecordsOnly: r.Scoped}
 	}
@@ -258,6 +268,21 @@ func (a *Authorizer) Enforce(ctx context.Context, tenantID, userID uuid.UUID, p 
 	return d.e.Enforce(userID.String(), tenantID.String(), string(p.Object), string(p.Action))
 }
 
+// Membership returns whether the user is an active member of the tenant,
+// their roles there and their own-records scope (see RolesOf), from the
+// cached policy: no query when the tenant's policy is loaded.
+func (a *Authorizer) Membership(ctx context.Context, tenantID, userID uuid.UUID) (member bool, roles []string, ownRecordsOnly bool, err error) {
+	d, err := a.domain(ctx, tenantID)
+	if err != nil {
+		return false, nil, false, err
+	}
+	if !d.members[userID] {
+		return false, nil, false, nil
+	}
+	roles, scoped := d.rolesOf(tenantID, userID)
+	return true, roles, scoped, nil
+}
+
 // RolesOf returns the user's roles in the tenant and whether the user is
 // limited to their own records: true when every role they hold has the
 // own-records scope (an unscoped role grants more, so it wins).
@@ -266,6 +291,11 @@ func (a *Authorizer) RolesOf(ctx context.Context, tenantID, userID uuid.UUID) ([
 	if err != nil {
 		return nil, false, err
 	}
+	roles, scoped := d.rolesOf(tenantID, userID)
+	return roles, scoped, nil
+}
+
+func (d *domain) rolesOf(tenantID, userID uuid.UUID) ([]string, bool) {
 	roles := d.e.GetRolesForUserInDomain(userID.String(), tenantID.String())
 	sort.Strings(roles)
 	scoped := len(roles) > 0
@@ -274,7 +304,7 @@ func (a *Authorizer) RolesOf(ctx context.Context, tenantID, userID uuid.UUID) ([
 			scoped = false
 		}
 	}
-	return roles, scoped, nil
+	return roles, scoped
 }
 
 // PermissionsOf returns every permission the user holds in the tenant.

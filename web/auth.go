@@ -119,16 +119,12 @@ func (s *Server) requireMembership(c *fiber.Ctx) error {
 	if cr.token != nil && cr.token.TenantID != t.ID {
 		return errNoTenant
 	}
-	st, err := s.deps.Users.MembershipStatus(ctx, t.ID, cr.user.ID)
+	member, roles, scoped, err := s.deps.Authz.Membership(ctx, t.ID, cr.user.ID)
 	if err != nil {
 		return err
 	}
-	if st != tenant.MemberActive {
+	if !member {
 		return errNoTenant
-	}
-	roles, scoped, err := s.deps.Authz.RolesOf(ctx, t.ID, cr.user.ID)
-	if err != nil {
-		return err
 	}
 	act := cr.user.Actor()
 	act.Roles, act.OwnRecordsOnly = roles, scoped
