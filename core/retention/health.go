@@ -15,6 +15,9 @@ type HealthInput struct {
 	Satisfaction *float64
 	// HasPurchase is false for customers who never bought.
 	HasPurchase bool
+	// ActiveContract is true while the customer holds a running contract:
+	// a subscriber is engaged whether or not invoices show as purchases.
+	ActiveContract bool
 	// DaysSinceLast is the number of days since the last purchase.
 	DaysSinceLast int
 	// UsualGapDays is the customer's usual gap between purchases in days.
@@ -53,6 +56,7 @@ const (
 //   - Engagement = 1 while the days since the last purchase stay within
 //     the usual gap, then usual gap ÷ days (3× the gap scores 1/3); 0 for
 //     customers who never bought. A usual gap of 0 is taken as 30 days.
+//     A running contract counts as fully engaged.
 //   - Retention = 1 − risk.
 func Health(in HealthInput) (int, HealthComponents) {
 	var c HealthComponents
@@ -65,7 +69,9 @@ func Health(in HealthInput) (int, HealthComponents) {
 	if in.Satisfaction != nil {
 		c.Support = (c.Support + clamp01((*in.Satisfaction-1)/4)) / 2
 	}
-	if in.HasPurchase {
+	if in.ActiveContract {
+		c.Engagement = 1
+	} else if in.HasPurchase {
 		gap := in.UsualGapDays
 		if !(gap > 0) {
 			gap = 30

@@ -19,6 +19,8 @@ func TestHealth(t *testing.T) {
 		// never bought: engagement 0; payment 1, support 1, retention 0.5:
 		// 25 + 20 + 0 + 15 = 60
 		{"never bought", HealthInput{Risk: ptr(0.5)}, 60},
+		// a subscriber without purchases: engagement 1 → 25 + 20 + 25 + 15 = 85
+		{"running contract", HealthInput{ActiveContract: true, Risk: ptr(0.5)}, 85},
 	}
 	for _, c := range cases {
 		got, comp := Health(c.in)

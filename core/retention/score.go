@@ -605,6 +605,17 @@ func ContractExampleFor(c CustomerInput, asOf time.Time) (ContractExample, bool)
 	return ex, true
 }
 
+// hasRunningContract reports whether a contract has started and not ended
+// by asOf.
+func hasRunningContract(cs []Contract, asOf time.Time) bool {
+	for _, k := range cs {
+		if k.Start.Before(asOf) && (k.End == nil || k.End.After(asOf)) && (k.Churned == nil || !*k.Churned) {
+			return true
+		}
+	}
+	return false
+}
+
 // histCalc caches what depends only on a history: customers sharing (x,
 // t_x, T) share these numbers.
 type histCalc struct {
@@ -753,6 +764,7 @@ func (sc *scorer) score(c *CustomerInput, s Summary, rfm *RFMScore, cs CrossSell
 		PaymentPunctuality: c.PaymentPunctuality, OverdueInvoices: c.OverdueInvoices,
 		OpenTickets: c.OpenTickets, Satisfaction: c.Satisfaction,
 		HasPurchase: bought, DaysSinceLast: s.DaysSinceLast, UsualGapDays: out.UsualGapDays,
+		ActiveContract: hasRunningContract(c.Contracts, o.AsOf),
 	}
 	out.HealthNoRisk, _ = Health(hin)
 	if out.Model != ModelNone {
