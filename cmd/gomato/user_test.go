@@ -3,8 +3,22 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/tenant"
@@ -93,5 +107,129 @@ func TestUserAndAgencyCommands(t *testing.T) {
 	}
 	if _, err := env.Registry.AgencyBySlug(ctx, "ghost-agency"); err == nil {
 		t.Fatal("a failed agency create left an agency behind")
+	}
+}
+
+// TestMain lets the test binary stand in for `gomato serve` in a child
+// process (GOMATO_TEST_SUBPROCESS=serve), so that tests can run several
+// real server processes without building the binary.
+func TestMain(m *testing.M) {
+	if os.Getenv("GOMATO_TEST_SUBPROCESS") == "serve" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		env := environ{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+		if err := run(ctx, []string{"serve"}, env); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startServe runs `gomato serve` as a child process on a free loopback
+// port and waits until it is ready.
+func startServe(t *testing.T, dbURL string) string {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = append(os.Environ(),
+		"GOMATO_TEST_SUBPROCESS=serve",
+		"GOMATO_DATABASE_URL="+dbURL,
+		"GOMATO_REDIS_DB=13", // the web tests' database; keys below are this test's own
+		"GOMATO_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"GOMATO_METRICS_ADDR=127.0.0.1:0",
+		"GOMATO_TRUSTED_PROXIES=127.0.0.1",
+		"GOMATO_LOG_LEVEL=warn",
+	)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gomato serve on %s not ready (redis on 127.0.0.1:6379 and postgres needed: deploy/local/services.sh): %v\n%s", base, err, logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestLoginRateLimitAcrossTwoProcesses: two `gomato serve` processes share
+// the per-account and per-IP sign-in counters through Redis: the attempt
+// after the limit (10 per account by default) is refused by either.
+func TestLoginRateLimitAcrossTwoProcesses(t *testing.T) {
+	env := tenanttest.New(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: 13})
+	defer rdb.Close()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		t.Fatalf("redis is not reachable on 127.0.0.1:6379 (run deploy/local/services.sh): %v", err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	email := "limit-" + hex.EncodeToString(b) + "@example.test"
+	// A client address of this run only (the processes trust 127.0.0.1 as
+	// a proxy), so that counters never meet another run's.
+	clientIP := fmt.Sprintf("10.%d.%d.%d", b[0], b[1], b[2])
+	if _, err := (&tenant.Users{DB: env.DB}).Create(ctx, tenant.NewUser{Email: email, Name: "Limit", Password: "the right password"}); err != nil {
+		t.Fatal(err)
+	}
+	servers := []string{startServe(t, env.URL), startServe(t, env.URL)}
+	t.Cleanup(func() {
+		h := sha256.Sum256([]byte(email))
+		rdb.Del(ctx, "gomato:login:ip:"+clientIP, "gomato:login:acct:"+hex.EncodeToString(h[:16]))
+	})
+	attempt := func(server, password string) int {
+		body := strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, password))
+		req, _ := http.NewRequest("POST", server+"/api/v1/auth/login", body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", clientIP)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 10; i++ {
+		if st := attempt(servers[i%2], "a wrong password"); st != 401 {
+			t.Fatalf("attempt %d on process %d = %d, want 401", i+1, i%2+1, st)
+		}
+	}
+	for i, s := range servers {
+		if st := attempt(s, "the right password"); st != 429 {
+			t.Fatalf("attempt over the limit on process %d = %d, want 429", i+1, st)
+		}
 	}
 }
