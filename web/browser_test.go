@@ -16,6 +16,7 @@ import (
 
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant/store"
 	"github.com/gomato/gomato/tenant/tenanttest"
 	"github.com/gomato/gomato/web/webtest"
 )
@@ -285,6 +286,7 @@ func sameSet(a, b []string) bool {
 // customers, open a profile, read the reasons, create a task; then sign
 // in as support and find risk and CLV absent and health shown.
 func TestBrowserSalesAndSupport(t *testing.T) {
+	t.Parallel() // its own database; overlaps with the package's other tests
 	f := newBrowserFixture(t)
 	b := newBrowser(t, f.base)
 	sales, support := f.users[authz.RoleSales], f.users[authz.RoleSupport]
@@ -333,6 +335,7 @@ func TestBrowserSalesAndSupport(t *testing.T) {
 				t.Errorf("fa: retention card shows no Jalali date: %q", card)
 			}
 		}
+		b.checkA11y("profile")
 		b.screenshot("profile-" + lang)
 
 		// A task from the notes & tasks tab, through htmx.
@@ -364,7 +367,123 @@ func TestBrowserSalesAndSupport(t *testing.T) {
 		b.signOut()
 	}
 	browserDashboard(t, f, b)
+	browserScopeAndPortfolio(t, f, b)
 	browserEscaping(t, f, b)
+}
+
+// a11yJS lists the form controls of the page that have no label: no
+// <label for>, no wrapping <label>, no aria-label(ledby).
+const a11yJS = `Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea')).filter(el =>
+	!(el.id && document.querySelector('label[for="' + el.id + '"]')) && !el.closest('label') &&
+	!el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')).map(el => el.name || el.id || el.outerHTML.slice(0, 60))`
+
+// checkA11y: every control labelled, <html> has lang and dir, and the page
+// has a skip link to its main region.
+func (b *browser) checkA11y(page string) {
+	b.t.Helper()
+	if v, ok := b.eval(a11yJS).([]any); !ok || len(v) > 0 {
+		b.t.Errorf("%s: form controls without a label: %v", page, v)
+	}
+	if v := b.eval(`document.documentElement.lang !== '' && document.documentElement.dir !== '' && document.querySelector('a.skip[href="#main"]') !== null && document.getElementById('main') !== null`); v != true {
+		b.t.Errorf("%s: lang, dir, skip link or main region missing", page)
+	}
+}
+
+// browserScopeAndPortfolio: an own-records sales user sees only their
+// customers on the dashboard and in the list; support gets 403 on the
+// dashboard URL; an agency admin sees their agency's tenants only.
+// Screenshots of tasks and the portfolio in both languages.
+func browserScopeAndPortfolio(t *testing.T, f *browserFixture, b *browser) {
+	ctx := context.Background()
+	scoped := f.h.UserWithScope(t, f.tn, authz.RoleSales)
+	if err := f.h.Users.SetPassword(ctx, scoped.ID, f.password); err != nil {
+		t.Fatal(err)
+	}
+	own, err := f.h.Store.CreateCustomer(tenanttest.Ctx(f.tn), core.CustomerInput{Name: "Scoped Own Co", OwnerID: &scoped.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insertScore(t, f.h.Env.DB, f.tn, own.ID, 0.9, "high", 4242)
+	setLocale(t, f.h, scoped, "en")
+	b.signIn(scoped.Email, f.password)
+	b.do("open the dashboard", chromedp.Navigate(f.base+"/t/"+f.tn.Slug+"/dashboard"), chromedp.WaitVisible(chromedp.ID("levels")))
+	b.checkA11y("dashboard")
+	if n := b.eval(`document.querySelector('#levels [data-level="high"]').dataset.customers`); n != "1" {
+		t.Errorf("scoped sales' dashboard counts %v high-risk customers, want 1 (their own)", n)
+	}
+	b.do("open the list", chromedp.Navigate(f.base+"/t/"+f.tn.Slug+"/customers"), chromedp.WaitVisible(chromedp.ID("customer-table")))
+	b.checkA11y("customers")
+	if got := b.rowNames(); len(got) != 1 || got[0] != "Scoped Own Co" {
+		t.Errorf("scoped sales' list = %q, want only Scoped Own Co", got)
+	}
+	b.signOut()
+
+	support := f.users[authz.RoleSupport]
+	setLocale(t, f.h, support, "en")
+	b.signIn(support.Email, f.password)
+	b.do("open the dashboard as support", chromedp.Navigate(f.base+"/t/"+f.tn.Slug+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(".error-box")))
+	if code := b.eval(`document.querySelector('.error-box .code').textContent.trim()`); code != "403" {
+		t.Errorf("support's dashboard shows %v, want the 403 page", code)
+	}
+	b.signOut()
+
+	// Tasks: a rescue task for sales, in both languages.
+	sales := f.users[authz.RoleSales]
+	due := time.Now().Add(-24 * time.Hour)
+	title := "Call " + f.high.Name
+	if _, err := f.h.Store.CreateTask(tenanttest.Ctx(f.tn), store.TaskAccess{All: true}, core.TaskUpdate{CustomerID: &f.high.ID, Title: &title, DueAt: &due, AssigneeID: &sales.ID}); err != nil {
+		t.Fatal(err)
+	}
+	// Two agencies; the admin of the first is a member of one of its tenants.
+	a, other := f.h.Agency(t, "browser-a"), f.h.Agency(t, "browser-b")
+	var mine []string
+	for _, name := range []string{"one", "two"} {
+		tn, err := f.h.Env.Registry.CreateTenant(ctx, tenantFor("browser-"+name, a.Slug))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine = append(mine, tn.Slug)
+	}
+	foreign, err := f.h.Env.Registry.CreateTenant(ctx, tenantFor("browser-foreign", other.Slug))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := f.h.AgencyAdmin(t, a.Slug)
+	if err := f.h.Users.SetPassword(ctx, admin.ID, f.password); err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "fa"} {
+		setLocale(t, f.h, sales, lang)
+		b.signIn(sales.Email, f.password)
+		b.do("open my tasks", chromedp.Click(chromedp.CSS(`nav a[data-nav="tasks"]`)), chromedp.WaitVisible(chromedp.ID("my-tasks")))
+		b.checkA11y("tasks")
+		b.screenshot("tasks-" + lang)
+		b.do("complete the task", chromedp.Click(chromedp.CSS(`#my-tasks [data-action="complete"]`)))
+		b.waitFor("the task gone", `document.querySelector('#my-tasks') === null || !document.querySelector('#my-tasks').textContent.includes('Call ')`)
+		b.signOut()
+		if lang == "en" {
+			if _, err := f.h.Store.CreateTask(tenanttest.Ctx(f.tn), store.TaskAccess{All: true}, core.TaskUpdate{CustomerID: &f.high.ID, Title: &title, DueAt: &due, AssigneeID: &sales.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		setLocale(t, f.h, admin, lang)
+		b.signIn(admin.Email, f.password)
+		b.do("open the portfolio", chromedp.Navigate(f.base+"/agency/"+a.Slug), chromedp.WaitVisible(chromedp.ID("portfolio")))
+		got := b.eval(`Array.from(document.querySelectorAll('#portfolio tbody tr')).map(r => r.dataset.tenant).join(' ')`)
+		if !sameSet(strings.Fields(fmt.Sprint(got)), mine) {
+			t.Errorf("%s: portfolio shows %v, want %v", lang, got, mine)
+		}
+		if strings.Contains(fmt.Sprint(got), foreign.Slug) {
+			t.Errorf("%s: portfolio shows another agency's tenant", lang)
+		}
+		b.screenshot("portfolio-" + lang)
+		b.do("open the other agency", chromedp.Navigate(f.base+"/agency/"+other.Slug), chromedp.WaitVisible(chromedp.CSS(".error-box")))
+		if code := b.eval(`document.querySelector('.error-box .code').textContent.trim()`); code != map[string]string{"en": "403", "fa": "۴۰۳"}[lang] {
+			t.Errorf("%s: another agency's portfolio shows %v, want 403", lang, code)
+		}
+		b.signOut()
+	}
 }
 
 // browserDashboard: a manager opens the dashboard, clicks the high-risk

@@ -54,6 +54,7 @@ var uiMatrixRows = []uiMatrixRow{
 // TestUIRoleMatrix checks every UI route under /t/ against the table
 // above, and fails for a UI route without a row.
 func TestUIRoleMatrix(t *testing.T) {
+	t.Parallel() // its own database; overlaps with the package's other tests
 	h := webtest.New(t)
 	agency := h.Agency(t, "uimatrix")
 	tn, err := h.Env.Registry.CreateTenant(context.Background(), tenantFor("uimatrix", agency.Slug))

@@ -468,6 +468,7 @@ func uiLogin(t *testing.T, f *uiFixture) {
 // TestUI runs the server-rendered UI's checks on one fixture (one test
 // database), each as a subtest.
 func TestUI(t *testing.T) {
+	t.Parallel() // its own database; overlaps with the package's other tests
 	f := newUIFixture(t)
 	for _, sub := range []struct {
 		name string
