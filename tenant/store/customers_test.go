@@ -182,7 +182,7 @@ func TestCustomerCrossTenant(t *testing.T) {
 	a, b := env.Tenant(t, "a"), env.Tenant(t, "b")
 	ca, cb := tenanttest.Ctx(a), tenanttest.Ctx(b)
 	s := store.New(env.DB)
-	bc := mustCustomer(t, s, cb, core.CustomerInput{Name: "B's customer"})
+	bc := mustCustomer(t, s, cb, core.CustomerInput{Name: "B's customer", Specialties: []string{"B-only tag"}})
 	bk, err := s.CreateContact(cb, bc.ID, core.ContactInput{FirstName: "Bee"})
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +226,21 @@ func TestCustomerCrossTenant(t *testing.T) {
 	page, err := s.Customers(ca, core.CustomerFilter{GroupIDs: []uuid.UUID{bg.ID}})
 	if err != nil || len(page.Items) != 0 {
 		t.Errorf("list in A filtered by B's group: %v %v", names(page.Items), err)
+	}
+	if page, _ := s.Customers(ca, core.CustomerFilter{Q: "customer"}); len(page.Items) != 0 {
+		t.Errorf("search in A finds B's customers: %q", names(page.Items))
+	}
+	if counts, _ := s.CustomerCounts(ca, core.CustomerFilter{}); counts.All != 0 {
+		t.Errorf("counts in A include B's customers: %+v", counts)
+	}
+	if sp, _ := s.Specialties(ca, "", 0); len(sp) != 0 {
+		t.Errorf("specialties in A list B's tags: %+v", sp)
+	}
+	if ds, _ := s.CustomFieldDefs(ca, ""); len(ds) != 0 {
+		t.Errorf("custom fields in A list B's: %+v", ds)
+	}
+	if gs, _ := s.Groups(ca); len(gs) != 0 {
+		t.Errorf("groups in A list B's: %+v", gs)
 	}
 	if got, err := s.Customer(cb, bc.ID); err != nil || got.Name != "B's customer" {
 		t.Errorf("B's customer after A's attempts: %+v %v", got, err)
