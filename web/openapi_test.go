@@ -40,6 +40,13 @@ func loadOpenAPI(t *testing.T, h *webtest.Harness) *openapi3.T {
 	return doc
 }
 
+// formats makes validation check the formats the document uses: UUIDs
+// (any version: ours are v7) and RFC 3339 times.
+var formats = []openapi3.SchemaValidationOption{
+	openapi3.EnableFormatValidation(),
+	openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)),
+}
+
 func operation(doc *openapi3.T, method, routePath string) *openapi3.Operation {
 	p, _ := web.OpenAPIPath(routePath)
 	item := doc.Paths.Value(p)
@@ -105,7 +112,7 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 			var v any
 			_ = json.Unmarshal(raw, &v)
 			sch := op.RequestBody.Value.Content.Get("application/json").Schema.Value
-			if err := sch.VisitJSON(v); err != nil {
+			if err := sch.VisitJSON(v, formats...); err != nil {
 				t.Errorf("%s %s: request %s does not match the document: %v", method, route, raw, err)
 			}
 		}
@@ -129,7 +136,7 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 		if err := json.Unmarshal(resp.Body, &v); err != nil {
 			t.Fatalf("%s %s: %v in %s", method, route, err, resp.Body)
 		}
-		if err := mt.Schema.Value.VisitJSON(v); err != nil {
+		if err := mt.Schema.Value.VisitJSON(v, formats...); err != nil {
 			t.Errorf("%s %s (%d): response does not match the document: %v\n%s", method, route, resp.Status, err, resp.Body)
 		}
 		if idKey != "" {
@@ -177,4 +184,41 @@ func TestOpenAPIValidatesRealResponses(t *testing.T) {
 	check(sales, "DELETE", "/api/v1/groups/:id", "/api/v1/groups/"+ids["group"], nil, "")
 	check(admin, "DELETE", "/api/v1/custom-fields/:id", "/api/v1/custom-fields/"+ids["field"], nil, "")
 	check(sales, "DELETE", "/api/v1/customers/:id", "/api/v1/customers/"+c, nil, "")
+}
+
+// TestOpenAPISchemasCanFail: the schemas reject what the types would not
+// produce, so the validation above means something.
+func TestOpenAPISchemasCanFail(t *testing.T) {
+	h := webtest.New(t)
+	doc := loadOpenAPI(t, h)
+	sch := operation(doc, "GET", "/api/v1/customers/:id").Responses.Value("200").Value.Content.Get("application/json").Schema.Value
+	good := func() map[string]any {
+		var c map[string]any
+		raw := `{"id":"0190b7a2-6a5e-7c3e-9a3b-2f1d0c9e8b7a","name":"x","email":"","phone":"","website":"","vat_id":"","status":"active",
+			"owner_id":null,"source":"","billing_address":{"street":"","city":"","province":"","postal_code":"","country":""},
+			"shipping_address":{"street":"","city":"","province":"","postal_code":"","country":""},"value_added_deals":0,
+			"groups":[],"specialties":[],"custom":{},"external_ref":null,"last_purchase_on":null,
+			"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`
+		if err := json.Unmarshal([]byte(raw), &c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if err := sch.VisitJSON(good(), formats...); err != nil {
+		t.Fatalf("a well-formed customer fails: %v", err)
+	}
+	for name, spoil := range map[string]func(map[string]any){
+		"unknown field":   func(c map[string]any) { c["password"] = "x" },
+		"missing field":   func(c map[string]any) { delete(c, "status") },
+		"id not a uuid":   func(c map[string]any) { c["id"] = "42" },
+		"null groups":     func(c map[string]any) { c["groups"] = nil },
+		"number for name": func(c map[string]any) { c["name"] = 5.0 },
+		"bad time":        func(c map[string]any) { c["created_at"] = "yesterday" },
+	} {
+		c := good()
+		spoil(c)
+		if err := sch.VisitJSON(c, formats...); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 }
