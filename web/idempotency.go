@@ -2,6 +2,8 @@ package web
 
 import (
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -9,6 +11,12 @@ import (
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant/store"
 )
+
+// savedResponse is what a replay needs of the first response.
+type savedResponse struct {
+	Location string `json:"location,omitempty"`
+	Body     []byte `json:"body"`
+}
 
 // HeaderIdempotencyKey lets integrations retry a create safely (DESIGN §8).
 const HeaderIdempotencyKey = "Idempotency-Key"
@@ -52,9 +60,16 @@ func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
 			case rec.Status == 0:
 				return core.Errorf(core.CodeConflict, "the first request with this Idempotency-Key is still running; retry later")
 			}
+			var saved savedResponse
+			if err := json.Unmarshal(rec.Response, &saved); err != nil {
+				return fmt.Errorf("stored idempotent response: %w", err)
+			}
+			if saved.Location != "" {
+				c.Location(saved.Location)
+			}
 			c.Set("Idempotent-Replayed", "true")
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
-			return c.Status(rec.Status).Send(rec.Response)
+			return c.Status(rec.Status).Send(saved.Body)
 		}
 		err = h(c)
 		status := c.Response().StatusCode()
@@ -64,8 +79,11 @@ func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
 			}
 			return err
 		}
-		body := append([]byte(nil), c.Response().Body()...)
-		if ferr := st.FinishIdempotencyKey(ctx, k, status, body); ferr != nil {
+		saved, merr := json.Marshal(savedResponse{Location: string(c.Response().Header.Peek(fiber.HeaderLocation)), Body: c.Response().Body()})
+		if merr != nil {
+			return merr
+		}
+		if ferr := st.FinishIdempotencyKey(ctx, k, status, saved); ferr != nil {
 			s.log.Error("store idempotent response", "request_id", requestID(c), "err", ferr)
 		}
 		return nil

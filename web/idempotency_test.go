@@ -23,7 +23,8 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Fatalf("first = %d %s", first.Status, first.Body)
 	}
 	again := post(u, a.Slug, map[string]any{"name": "Idem Co"}, key)
-	if again.Status != 201 || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+	if again.Status != 201 || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" ||
+		again.Header.Get("Location") == "" || again.Header.Get("Location") != first.Header.Get("Location") {
 		t.Errorf("replay = %d %s (replayed %q), want the first response %s", again.Status, again.Body, again.Header.Get("Idempotent-Replayed"), first.Body)
 	}
 	var page struct{ Items []struct{ ID string } }
