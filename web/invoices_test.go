@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestLinkedAPI(t *testing.T) {
 	invB := fb.record(t, "invoices", cB, mgrB)
 
 	A, B := a.Slug, b.Slug
-	json := map[string]string{"Content-Type": "application/json"}
+	jsonHdr := map[string]string{"Content-Type": "application/json"}
 	scs := []webtest.Scenario{
 		// Invoices: lines with Persian digits, computed total, exact quantity.
 		{Name: "invoice with lines", As: mgr, Tenant: A, Method: "POST", Path: "/api/v1/customers/" + mine + "/invoices",
@@ -36,7 +37,7 @@ func TestLinkedAPI(t *testing.T) {
 				"lines": []map[string]any{{"product": "کتاب\u200cها", "quantity": "۲", "unit_price": 1500000}, {"product": "Pen", "quantity": 1.5, "unit_price": 3}}},
 			Status: 201, Contains: `"total":3000005`},
 		{Name: "float money is refused", As: mgr, Tenant: A, Method: "POST", Path: "/api/v1/customers/" + mine + "/invoices",
-			Body: `{"number":"X-1","issued_on":"2025-01-01","currency":"USD","total":12.5}`, Header: json, Status: 422, Contains: `"total":"must be an integer"`},
+			Body: `{"number":"X-1","issued_on":"2025-01-01","currency":"USD","total":12.5}`, Header: jsonHdr, Status: 422, Contains: `"total":"must be an integer"`},
 		{Name: "unknown field", As: mgr, Tenant: A, Method: "POST", Path: "/api/v1/customers/" + mine + "/tickets",
 			Body: map[string]any{"subject": "x", "colour": "red"}, Status: 422, Contains: `"colour":"unknown field"`},
 		{Name: "invoice field errors", As: mgr, Tenant: A, Method: "POST", Path: "/api/v1/invoices",
@@ -101,6 +102,16 @@ func TestLinkedAPI(t *testing.T) {
 		webtest.Scenario{Name: "timeline bad parameter", As: mgr, Tenant: A, Method: "GET", Path: "/api/v1/customers/" + mine + "/timeline?since=1", Status: 422, Contains: `"since"`},
 	)
 	webtest.RunScenarios(t, h, scs)
+
+	// A referral from my customer to theirs shows on my profile without
+	// the name of their customer, which I may not see.
+	prof := string(h.Do(t, webtest.Req{As: me, Tenant: A, Path: "/api/v1/customers/" + mine + "/profile"}).Body)
+	theirName := string(h.Do(t, webtest.Req{As: mgr, Tenant: A, Path: "/api/v1/customers/" + theirs}).Body)
+	var tc struct{ Name string }
+	_ = json.Unmarshal([]byte(theirName), &tc)
+	if tc.Name == "" || strings.Contains(prof, tc.Name) || !strings.Contains(prof, `"title":"made"`) {
+		t.Errorf("scoped profile and another's customer %q: %s", tc.Name, prof)
+	}
 
 	// Scoped top-level lists hold only own records.
 	for kind, ids := range recs {

@@ -30,7 +30,7 @@ func (f *lrFixture) post(t *testing.T, path string, body any) string {
 
 func (f *lrFixture) customer(t *testing.T, owner *webtest.User) string {
 	t.Helper()
-	body := map[string]any{"name": "مشتری " + core.NewID().String()[:8]}
+	body := map[string]any{"name": "مشتری " + core.NewID().String()[24:]}
 	if owner != nil {
 		body["owner_id"] = owner.ID
 	}

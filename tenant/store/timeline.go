@@ -136,6 +136,10 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 	if err != nil {
 		return err
 	}
+	sc, err := lrScopeOf(ctx)
+	if err != nil {
+		return err
+	}
 	sections := []struct {
 		kind string
 		dst  *[]core.RecordSummary
@@ -148,7 +152,8 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 		{"proposal", &p.Recent.Proposals, `select id, subject, status, total, currency, created_at from proposals where customer_id = $1 order by created_at desc, id desc`},
 		{"invoice", &p.Recent.Invoices, `select id, number, status, total, currency, issued_on::timestamp at time zone $2 from invoices where customer_id = $1 order by issued_on desc, id desc`},
 		{"payment", &p.Recent.Payments, `select id, case when invoice_number <> '' then invoice_number else method end, '' as status, amount, currency, paid_on::timestamp at time zone $2 from payments where customer_id = $1 order by paid_on desc, id desc`},
-		{"referral", &p.Recent.Referrals, `select r.id, case when r.referrer_id = $1 then 'made: ' else 'received: ' end || c.name, r.status, null::bigint, null::text, r.referred_on::timestamp at time zone $2
+		{"referral", &p.Recent.Referrals, `select r.id, case when r.referrer_id = $1 then 'made' else 'received' end
+				|| case when not $3::boolean or c.owner_id = $4::uuid then ': ' || c.name else '' end, r.status, null::bigint, null::text, r.referred_on::timestamp at time zone $2
 			from referrals r join customers c on c.id = case when r.referrer_id = $1 then r.referred_id else r.referrer_id end
 			where r.referrer_id = $1 or r.referred_id = $1 order by r.referred_on desc, r.id desc`},
 		{"reward", &p.Recent.Rewards, `select id, kind || case when reason <> '' then ': ' || reason else '' end, kind, amount, currency, issued_at from rewards where customer_id = $1 order by issued_at desc, id desc`},
@@ -159,6 +164,10 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 		args := []any{id}
 		if strings.Contains(q, "$2") {
 			args = append(args, t.TimeZone)
+		}
+		if strings.Contains(q, "$3") {
+			// The other customer's name only when the actor may see it.
+			args = append(args, sc.own, sc.user)
 		}
 		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
 			return fmt.Errorf("recent %ss: %w", s.kind, err)
