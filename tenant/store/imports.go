@@ -761,7 +761,7 @@ func (im *importer) contacts(rows [][]string) error {
 
 // importedInvoice is one invoice gathered from its rows (one per line).
 type importedInvoice struct {
-	inv     core.Invoice
+	inv      core.Invoice
 	firstRow int
 	key      string // invoice-level cells, which every row must repeat
 	existing *uuid.UUID

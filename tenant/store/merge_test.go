@@ -102,9 +102,9 @@ func TestMergeCustomers(t *testing.T) {
 	// Fields: the survivor's non-empty ones win, the duplicate fills the rest.
 	var got struct {
 		Name, Email, Phone, Website, City, Country, Custom, Search string
-		Owner                                                     *uuid.UUID
-		Ref                                                       *string
-		Invoiced                                                  int64
+		Owner                                                      *uuid.UUID
+		Ref                                                        *string
+		Invoiced                                                   int64
 	}
 	err = tenant.ReadTx(e.ctx, e.env.DB, func(tx *sqlx.Tx) error {
 		return tx.QueryRow(`select name, email, phone, website, billing_city, billing_country, custom::text, search_norm, owner_id, external_ref, invoiced_total from customers where id = $1`, surv).

@@ -153,8 +153,8 @@ func TestLinkedScopeAndTenants(t *testing.T) {
 }
 
 var (
-	lrAllTasks  = store.TaskAccess{All: true}
-	lrMyTasks = store.TaskAccess{}
+	lrAllTasks = store.TaskAccess{All: true}
+	lrMyTasks  = store.TaskAccess{}
 )
 
 func lrFilter(c *uuid.UUID) store.LinkFilter { return store.LinkFilter{CustomerID: c} }
