@@ -53,10 +53,11 @@ type Authorizer struct {
 	db  *sqlx.DB
 	log *slog.Logger
 
-	mu    sync.Mutex
-	doms  map[uuid.UUID]*domain
-	gen   map[uuid.UUID]uint64
-	epoch uint64
+	mu        sync.Mutex
+	doms      map[uuid.UUID]*domain
+	gen       map[uuid.UUID]uint64
+	epoch     uint64
+	lastSweep time.Time
 }
 
 // domain is one tenant's loaded policy, with its active members: every
@@ -120,6 +121,16 @@ func (a *Authorizer) domain(ctx context.Context, tenantID uuid.UUID) (*domain, e
 	if a.gen[tenantID] == gen && a.epoch == epoch {
 		a.doms[tenantID] = d
 	}
+	// Drop policies nobody used for a while, so that an installation of
+	// many tenants keeps only its active ones in memory.
+	if now := time.Now(); now.Sub(a.lastSweep) > maxAge {
+		a.lastSweep = now
+		for id, old := range a.doms {
+			if now.Sub(old.loadedAt) > maxAge {
+				delete(a.doms, id)
+			}
+		}
+	}
 	a.mu.Unlock()
 	return d, nil
 }
@@ -160,9 +171,9 @@ func (ad *adapter) LoadPolicy(m model.Model) error {
 
 var errReadOnly = errors.New("authz adapter: change policies through authz.Authorizer")
 
-func (ad *adapter) SavePolicy(model.Model) error                        { return errReadOnly }
-func (ad *adapter) AddPolicy(string, string, []string) error            { return errReadOnly }
-func (ad *adapter) RemovePolicy(string, string, []string) error         { return errReadOnly }
+func (ad *adapter) SavePolicy(model.Model) error                              { return errReadOnly }
+func (ad *adapter) AddPolicy(string, string, []string) error                  { return errReadOnly }
+func (ad *adapter) RemovePolicy(string, string, []string) error               { return errReadOnly }
 func (ad *adapter) RemoveFilteredPolicy(string, string, int, ...string) error { return errReadOnly }
 
 func (a *Authorizer) load(ctx context.Context, tenantID uuid.UUID) (*domain, error) {
