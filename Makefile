@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/gomato
 export GOFLAGS := -buildvcs=false
 
-.PHONY: dev test services build migrate lint bench clean
+.PHONY: dev test services build migrate lint bench clean screenshots
 
 ## dev: services, build, migrate, the worker in the background, `gomato demo` (three tenants
 ## from testdata/, scored through that worker), then the server until Ctrl-C. The URL and the
@@ -39,6 +39,12 @@ test:
 
 services:
 	@bash deploy/local/services.sh
+
+## screenshots: build the demo on a throwaway database, score it with a real
+## worker, and photograph the UI in Persian and English into docs/screenshots
+screenshots:
+	@bash deploy/local/services.sh --chromium
+	GOMATO_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 -timeout 20m -v ./web/
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gomato
