@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -158,27 +159,34 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 			where r.referrer_id = $1 or r.referred_id = $1 order by r.referred_on desc, r.id desc`},
 		{"reward", &p.Recent.Rewards, `select id, kind || case when reason <> '' then ': ' || reason else '' end, kind, amount, currency, issued_at from rewards where customer_id = $1 order by issued_at desc, id desc`},
 	}
+	// One round trip for every section: each branch takes its newest few.
+	var parts []string
+	dst := map[string]*[]core.RecordSummary{}
 	for _, s := range sections {
-		var rows []summary
-		q := `select * from (` + s.q + fmt.Sprintf(" limit %d", ProfileRecentItems) + `) as s(id, title, status, amount, currency, at)`
-		args := []any{id}
-		if strings.Contains(q, "$2") {
-			args = append(args, t.TimeZone)
+		dst[s.kind] = s.dst
+		parts = append(parts, fmt.Sprintf(`(select '%s' as kind, * from (%s limit %d) as s(id, title, status, amount, currency, at))`, s.kind, s.q, ProfileRecentItems))
+	}
+	var rows []struct {
+		Kind string `db:"kind"`
+		summary
+	}
+	// The other customer's name ($3, $4) only when the actor may see it.
+	if err := tx.SelectContext(ctx, &rows, strings.Join(parts, " union all "), id, t.TimeZone, sc.own, sc.user); err != nil {
+		return fmt.Errorf("recent records: %w", err)
+	}
+	// UNION ALL promises no order: newest first within each kind.
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].At.Equal(rows[j].At) {
+			return rows[i].At.After(rows[j].At)
 		}
-		if strings.Contains(q, "$3") {
-			// The other customer's name only when the actor may see it.
-			args = append(args, sc.own, sc.user)
+		return rows[i].ID.String() > rows[j].ID.String()
+	})
+	for _, r := range rows {
+		rs := core.RecordSummary{ID: r.ID, Kind: r.Kind, Title: r.Title, Status: r.Status, At: r.At}
+		if r.Amount != nil && r.Currency != nil {
+			rs.Amount = &core.Money{Amount: *r.Amount, Currency: *r.Currency}
 		}
-		if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
-			return fmt.Errorf("recent %ss: %w", s.kind, err)
-		}
-		for _, r := range rows {
-			rs := core.RecordSummary{ID: r.ID, Kind: s.kind, Title: r.Title, Status: r.Status, At: r.At}
-			if r.Amount != nil && r.Currency != nil {
-				rs.Amount = &core.Money{Amount: *r.Amount, Currency: *r.Currency}
-			}
-			*s.dst = append(*s.dst, rs)
-		}
+		*dst[r.Kind] = append(*dst[r.Kind], rs)
 	}
 	if err := tx.GetContext(ctx, &p.Counts.ReferralsReceived, `select count(*) from referrals where referred_id = $1`, id); err != nil {
 		return err
