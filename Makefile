@@ -25,7 +25,7 @@ dev: services build
 	  $(BIN) worker >>bin/worker.log 2>&1 & wpid=$$!; \
 	  echo "Starting the server (log: bin/serve.log)"; \
 	  $(BIN) serve >>bin/serve.log 2>&1 & spid=$$!; \
-	  for _ in $$(seq 1 60); do curl -fsS -o /dev/null http://$$url/readyz && break; sleep 0.5; done; \
+	  for _ in $$(seq 1 60); do curl -fs -o /dev/null http://$$url/readyz && break; sleep 0.5; done; \
 	  echo; echo "$$out" | sed -n '/^Sign in at/,/^$$/p'; \
 	  echo "Gomato is up: http://localhost:$${url##*:}  (readyz: $$(curl -s -o /dev/null -w '%{http_code}' http://$$url/readyz))"; \
 	  echo "Logs: bin/worker.log, bin/serve.log. Press Ctrl-C to stop."; \
