@@ -265,3 +265,31 @@ func TestSecretsNeverLoggedOrReturned(t *testing.T) {
 		t.Fatal("a secret was not created or nothing was logged, so the check proves nothing")
 	}
 }
+
+// TestRemovedMemberLosesTheTenant: removing a member takes the tenant away
+// at once (404), revokes their API tokens for it, and leaves their other
+// tenants alone; the last tenant_admin cannot be removed.
+func TestRemovedMemberLosesTheTenant(t *testing.T) {
+	t.Parallel()
+	h := webtest.New(t)
+	a, b := h.Tenant(t, "alpha"), h.Tenant(t, "beta")
+	admin := h.User(t, a, "tenant_admin")
+	u := h.User(t, a, "manager")
+	if err := h.Authz.AddMember(t.Context(), b.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Authz.Grant(t.Context(), b.ID, u.ID, "sales"); err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Secret string }
+	h.Do(t, webtest.Req{As: u, Tenant: a.Slug, Method: "POST", Path: "/api/v1/tokens", Body: map[string]string{"name": "ci"}}).JSON(&tok)
+	webtest.RunScenarios(t, h, []webtest.Scenario{
+		{Name: "remove", As: admin, Tenant: a.Slug, Method: "DELETE", Path: "/api/v1/users/" + u.ID.String(), Status: 204},
+		{Name: "session in A", As: u, Tenant: a.Slug, Method: "GET", Path: "/api/v1/settings", Status: 404},
+		{Name: "token for A", As: webtest.User{Token: tok.Secret}, Tenant: a.Slug, Method: "GET", Path: "/api/v1/tokens", Status: 401},
+		{Name: "still in B", As: u, Tenant: b.Slug, Method: "GET", Path: "/api/v1/settings", Status: 200},
+		{Name: "remove the last admin", As: admin, Tenant: a.Slug, Method: "DELETE", Path: "/api/v1/users/" + admin.ID.String(), Status: 409},
+		{Name: "revoke the last admin's role", As: admin, Tenant: a.Slug, Method: "DELETE", Path: "/api/v1/users/" + admin.ID.String() + "/roles/tenant_admin", Status: 409},
+		{Name: "remove a stranger", As: admin, Tenant: a.Slug, Method: "DELETE", Path: "/api/v1/users/" + h.User(t, b, "support").ID.String(), Status: 404},
+	})
+}
