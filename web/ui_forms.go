@@ -47,7 +47,9 @@ func localFields(p *page, fields map[string]string) map[string]string {
 			key = "validation.too_long"
 		case strings.Contains(m, "country"):
 			key = "validation.country"
-		case strings.Contains(m, "date") || strings.Contains(m, "future"):
+		case strings.Contains(m, "future"):
+			key = "validation.future"
+		case strings.Contains(m, "date"):
 			key = "validation.date"
 		case strings.Contains(m, "must be one of") || strings.Contains(m, "must be "):
 			key = "validation.choice"

@@ -489,6 +489,7 @@ func TestUI(t *testing.T) {
 		{"MyTasks", uiMyTasksFlow},
 		{"Portfolio", uiPortfolioFlow},
 		{"Settings", uiSettingsFlow},
+		{"ForecastOverride", uiForecastOverride},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -916,5 +917,38 @@ func uiSettingsFlow(t *testing.T, f *uiFixture) {
 	body := string(f.get(t, admin, base).Body)
 	if m := missingRE.FindString(body); m != "" {
 		t.Errorf("settings page shows missing translation %s", m)
+	}
+}
+
+// uiForecastOverride: a Jalali date typed in Persian digits overrides the
+// forecast, the profile says so, the override is audited, and a past date
+// is refused with a message in the user's language.
+func uiForecastOverride(t *testing.T, f *uiFixture) {
+	sales := f.users[authz.RoleSales]
+	setLocale(t, f.h, sales, "fa")
+	path := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
+	resp := f.post(t, sales, path+"/forecast", url.Values{"at": {"۱۴۰۰/۰۱/۰۱"}})
+	if resp.Status != http.StatusUnprocessableEntity || !strings.Contains(string(resp.Body), "تاریخی در آینده انتخاب کنید") {
+		t.Errorf("a past date = %d, want 422 with the Persian message", resp.Status)
+	}
+	if st := f.post(t, sales, path+"/forecast", url.Values{"at": {"۱۴۲۰/۰۱/۰۱"}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("override = %d", st)
+	}
+	body := string(f.get(t, sales, path).Body)
+	if !strings.Contains(body, "۱۴۲۰/۰۱/۰۱") || !strings.Contains(body, "دستی") {
+		t.Errorf("the profile does not show the override 1420/01/01 set by hand: %s", between(body, `id="forecast-at"`, 200))
+	}
+	var n int
+	if err := f.h.Env.DB.Get(&n, `select count(*) from control.audit_log where tenant_id = $1 and actor_id = $2 and action = 'customer.forecast_override'`, f.tn.ID, sales.ID); err != nil || n != 1 {
+		t.Errorf("audit rows for the override = %d (%v), want 1", n, err)
+	}
+	if st := f.post(t, sales, path+"/forecast", url.Values{"clear": {"1"}}).Status; st != http.StatusSeeOther {
+		t.Fatalf("clear = %d", st)
+	}
+	if strings.Contains(string(f.get(t, sales, path).Body), "۱۴۲۰/۰۱/۰۱") {
+		t.Error("the cleared override still shows")
+	}
+	if st := f.post(t, f.users[authz.RoleSupport], path+"/forecast", url.Values{"at": {"2040-01-01"}}).Status; st != http.StatusForbidden {
+		t.Errorf("support overriding = %d, want 403", st)
 	}
 }
