@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/gomato/gomato/web"
 	"github.com/gomato/gomato/web/webtest"
 )
@@ -308,4 +310,19 @@ func TestAdminRevokesAnyTokenOthersOnlyTheirOwn(t *testing.T) {
 		{Name: "admin revokes sales's token", As: admin, Tenant: tn.Slug, Method: "DELETE", Path: "/api/v1/tokens/" + t1, Status: 204},
 		{Name: "sales revokes own", As: sales, Tenant: tn.Slug, Method: "DELETE", Path: "/api/v1/tokens/" + t2, Status: 204},
 	})
+}
+
+// TestLoginFailsClosedWithoutRedis: without the shared counters there is
+// no rate limit, so sign-in answers 503 rather than run unlimited.
+func TestLoginFailsClosedWithoutRedis(t *testing.T) {
+	t.Parallel()
+	h := webtest.New(t)
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DB: webtest.RedisDB, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { dead.Close() })
+	srv := web.New(h.Config, web.Deps{DB: h.Env.DB, Registry: h.Env.Registry, Redis: dead, Users: h.Users, Audit: h.Audit, Authz: h.Authz})
+	u := h.UserWithPassword(t, "the right password")
+	resp := login(t, h, srv, u.Email, "the right password", nil)
+	if resp.Status != 503 || resp.ErrorCode() != "unavailable" {
+		t.Fatalf("login without redis = %d %s, want 503 unavailable", resp.Status, resp.Body)
+	}
 }
