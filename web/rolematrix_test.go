@@ -268,52 +268,64 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 
-	for _, row := range matrixRows {
-		for col, as := range actors {
-			name := fmt.Sprintf("%s %s as %s", row.Method, row.Route, colNames[col])
-			path := row.Path
-			if path == "" {
-				path = row.Route
+	// Each actor's column runs in its own subtest, in parallel with the
+	// others; the rows of a column run in order.
+	for col, actor := range actors {
+		t.Run(colNames[col], func(t *testing.T) {
+			t.Parallel()
+			for _, row := range matrixRows {
+				checkMatrixCell(t, h, row, col, actor, func(path string) string {
+					return strings.NewReplacer("{rand}", uuid.NewString(), "{member}", member.ID.String(), "{agency}", agency.Slug).Replace(path)
+				}, tn.Slug)
 			}
-			path = strings.NewReplacer("{rand}", uuid.NewString(), "{member}", member.ID.String(), "{agency}", agency.Slug).Replace(path)
-			if row.Fresh && as.Token != "" {
-				secret, _, err := h.Users.CreateSession(ctx, as.ID, "127.0.0.1", "matrix")
-				if err != nil {
-					t.Fatal(err)
-				}
-				as.Token = secret
-			}
-			req := webtest.Req{As: as, Method: row.Method, Path: path, Body: row.Body}
-			if row.Tenant {
-				req.Tenant = tn.Slug
-			}
-			resp := h.Do(t, req)
-			got, body := resp.Status, string(resp.Body)
-			switch row.Want[col] {
-			case 'Y':
-				if got == 401 || got == 403 || (got == 404 && strings.Contains(body, "tenant not found")) {
-					t.Errorf("%s = %d %s, want allowed", name, got, body)
-				}
-			case 'F':
-				if got != 403 {
-					t.Errorf("%s = %d %s, want 403", name, got, body)
-				}
-			case 'N':
-				if got != 404 || !strings.Contains(body, `"tenant not found"`) {
-					t.Errorf("%s = %d %s, want 404 tenant not found", name, got, body)
-				}
-			case 'U':
-				if got != 401 {
-					t.Errorf("%s = %d %s, want 401", name, got, body)
-				}
-			case 'S':
-				if got != row.Same {
-					t.Errorf("%s = %d %s, want %d", name, got, body, row.Same)
-				}
-			default:
-				t.Fatalf("%s: unknown expectation %q", name, row.Want[col])
-			}
+		})
+	}
+}
+
+func checkMatrixCell(t *testing.T, h *webtest.Harness, row matrixRow, col int, as webtest.User, fill func(string) string, tenantSlug string) {
+	t.Helper()
+	name := fmt.Sprintf("%s %s as %s", row.Method, row.Route, colNames[col])
+	path := row.Path
+	if path == "" {
+		path = row.Route
+	}
+	path = fill(path)
+	if row.Fresh && as.Token != "" {
+		secret, _, err := h.Users.CreateSession(context.Background(), as.ID, "127.0.0.1", "matrix")
+		if err != nil {
+			t.Fatal(err)
 		}
+		as.Token = secret
+	}
+	req := webtest.Req{As: as, Method: row.Method, Path: path, Body: row.Body}
+	if row.Tenant {
+		req.Tenant = tenantSlug
+	}
+	resp := h.Do(t, req)
+	got, body := resp.Status, string(resp.Body)
+	switch row.Want[col] {
+	case 'Y':
+		if got == 401 || got == 403 || (got == 404 && strings.Contains(body, "tenant not found")) {
+			t.Errorf("%s = %d %s, want allowed", name, got, body)
+		}
+	case 'F':
+		if got != 403 {
+			t.Errorf("%s = %d %s, want 403", name, got, body)
+		}
+	case 'N':
+		if got != 404 || !strings.Contains(body, `"tenant not found"`) {
+			t.Errorf("%s = %d %s, want 404 tenant not found", name, got, body)
+		}
+	case 'U':
+		if got != 401 {
+			t.Errorf("%s = %d %s, want 401", name, got, body)
+		}
+	case 'S':
+		if got != row.Same {
+			t.Errorf("%s = %d %s, want %d", name, got, body, row.Same)
+		}
+	default:
+		t.Fatalf("%s: unknown expectation %q", name, row.Want[col])
 	}
 }
 
