@@ -33,7 +33,11 @@ func (d *design) appendRow(cols []int32, vals []float64) {
 
 // subset returns the rows idx of d (sharing nothing with d).
 func (d *design) subset(idx []int) *design {
-	s := &design{p: d.p, rowPtr: make([]int, 1, len(idx)+1)}
+	nnz := 0
+	for _, i := range idx {
+		nnz += d.rowPtr[i+1] - d.rowPtr[i]
+	}
+	s := &design{p: d.p, rowPtr: make([]int, 1, len(idx)+1), col: make([]int32, 0, nnz), val: make([]float64, 0, nnz)}
 	for _, i := range idx {
 		a, b := d.rowPtr[i], d.rowPtr[i+1]
 		s.col = append(s.col, d.col[a:b]...)
