@@ -34,13 +34,13 @@ func TestCDNOWMasterBacktest(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx := res.Transaction
-	t.Logf("transaction model: default=%v window %d days from %s, %d customers, %d lapsed, backtest CV AUC %.4f, weights %.3f",
+	t.Logf("transaction model: default=%v window %d days from %s, %d customers, %d lapsed, held-out backtest AUC %.4f, weights %.3f",
 		tx.Default, tx.WindowDays, tx.TrainCutoff.Format("2006-01-02"), tx.NTrain, tx.NLapsed, tx.BacktestAUC, tx.Weights)
 	if tx.Default || tx.WindowDays != 136 {
 		t.Fatalf("want weights learned on a 136-day window, got default=%v (%s), window %d", tx.Default, tx.Why, tx.WindowDays)
 	}
 	if !(tx.BacktestAUC > 0.6) {
-		t.Errorf("cross-validated backtest AUC %.4f: the learned weights rank no better than chance", tx.BacktestAUC)
+		t.Errorf("held-out backtest AUC %.4f: the learned weights rank no better than chance", tx.BacktestAUC)
 	}
 	// Holdout truth, from data the model never saw.
 	lapsed := make([]bool, len(c.ids))
