@@ -85,8 +85,8 @@ func ScoreRFM(in []RFMInput) []RFMScore {
 		return out
 	}
 	// higher "goodness" is better; recency is inverted
-	r := quintiles(n, func(i int) float64 { return -float64(in[i].DaysSinceLast) })
-	f := quintiles(n, func(i int) float64 { return float64(in[i].Purchases) })
+	r := quintilesInt(n, func(i int) int { return -in[i].DaysSinceLast })
+	f := quintilesInt(n, func(i int) int { return in[i].Purchases })
 	m := quintiles(n, func(i int) float64 { return float64(in[i].Monetary) })
 	for i := range out {
 		out[i] = RFMScore{R: r[i], F: f[i], M: m[i], Segment: SegmentFor(r[i], f[i], m[i])}
@@ -118,6 +118,36 @@ func quintiles(n int, val func(int) float64) []int {
 			first = k
 		}
 		out[e.i] = 1 + 5*first/n
+	}
+	return out
+}
+
+// quintilesInt is quintiles for small-range integers (days, counts): a
+// counting pass instead of a sort, since recency and frequency take a few
+// hundred distinct values across tens of thousands of customers.
+func quintilesInt(n int, val func(int) int) []int {
+	if n == 0 {
+		return nil
+	}
+	lo, hi := val(0), val(0)
+	for i := 1; i < n; i++ {
+		v := val(i)
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi-lo > 4*n+1024 {
+		return quintiles(n, func(i int) float64 { return float64(val(i)) })
+	}
+	// first[v] = number of customers with a smaller value: their rank
+	first := make([]int, hi-lo+2)
+	for i := 0; i < n; i++ {
+		first[val(i)-lo+1]++
+	}
+	for k := 1; k < len(first); k++ {
+		first[k] += first[k-1]
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = 1 + 5*first[val(i)-lo]/n
 	}
 	return out
 }

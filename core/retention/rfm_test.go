@@ -67,3 +67,17 @@ func TestScoreRFMQuintiles(t *testing.T) {
 		}
 	}
 }
+
+func TestQuintilesIntMatchesSort(t *testing.T) {
+	vals := make([]int, 997)
+	for i := range vals {
+		vals[i] = (i*7919)%313 - 100 // many ties, negative values
+	}
+	a := quintilesInt(len(vals), func(i int) int { return vals[i] })
+	b := quintiles(len(vals), func(i int) float64 { return float64(vals[i]) })
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("value %d: counting gives %d, sorting %d", vals[i], a[i], b[i])
+		}
+	}
+}
