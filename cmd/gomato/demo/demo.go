@@ -362,14 +362,22 @@ func ensure(ctx context.Context, a Accounts, creds *[]Credential, who, email, na
 // look-alikes (about 110 bits).
 func NewPassword() string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, 20)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
+	// Bytes at or above the largest multiple of the alphabet's size are
+	// drawn again, so every character is equally likely.
+	const limit = 256 - 256%len(alphabet)
+	out := make([]byte, 0, 20)
+	buf := make([]byte, 32)
+	for len(out) < 20 {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err) // crypto/rand never fails on supported platforms
+		}
+		for _, c := range buf {
+			if int(c) < limit && len(out) < 20 {
+				out = append(out, alphabet[int(c)%len(alphabet)])
+			}
+		}
 	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	return string(out)
 }
 
 func roleTitle(role, locale string) string {
