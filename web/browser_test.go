@@ -195,6 +195,7 @@ func (b *browser) signIn(email, password string) {
 
 func (b *browser) signOut() {
 	b.t.Helper()
+	b.waitFor("a loaded page", `document.readyState === 'complete' && document.getElementById('sign-out') !== null`)
 	b.do("sign out", chromedp.Click(chromedp.ID("sign-out")), chromedp.WaitVisible(chromedp.ID("sign-in")))
 }
 
@@ -459,7 +460,10 @@ func browserScopeAndPortfolio(t *testing.T, f *browserFixture, b *browser) {
 		b.checkA11y("tasks")
 		b.screenshot("tasks-" + lang)
 		b.do("complete the task", chromedp.Click(chromedp.CSS(`#my-tasks [data-action="complete"]`)))
-		b.waitFor("the task gone", `document.querySelector('#my-tasks') === null || !document.querySelector('#my-tasks').textContent.includes('Call ')`)
+		// The completed task's page: loaded, with the confirmation, and
+		// without the task.
+		b.waitFor("the task gone", `document.readyState === 'complete' && document.querySelector('.alert.ok') !== null &&
+			(document.querySelector('#my-tasks') === null || !document.querySelector('#my-tasks').textContent.includes('Call '))`)
 		b.signOut()
 		if lang == "en" {
 			if _, err := f.h.Store.CreateTask(tenanttest.Ctx(f.tn), store.TaskAccess{All: true}, core.TaskUpdate{CustomerID: &f.high.ID, Title: &title, DueAt: &due, AssigneeID: &sales.ID}); err != nil {
