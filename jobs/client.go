@@ -20,6 +20,8 @@ type ClientConfig struct {
 	RedisDB   int
 	DB        *sqlx.DB
 	Log       *slog.Logger
+	// QueuePrefix must match the workers' (see WorkerConfig.QueuePrefix).
+	QueuePrefix string
 }
 
 // Client is how the rest of Gomato (web, the CLI, the demo loader) asks
@@ -27,11 +29,12 @@ type ClientConfig struct {
 // Postgres first (outbox), then enqueues the trigger. If Redis is down the
 // request still stands and the reconciler enqueues it later.
 type Client struct {
-	q     *asynq.Client
-	insp  *asynq.Inspector
-	db    *sqlx.DB
-	store *store.Store
-	log   *slog.Logger
+	q      *asynq.Client
+	insp   *asynq.Inspector
+	db     *sqlx.DB
+	store  *store.Store
+	log    *slog.Logger
+	prefix string
 }
 
 // NewClient connects lazily to Redis; it never fails.
@@ -40,7 +43,7 @@ func NewClient(cfg ClientConfig) *Client {
 		cfg.Log = slog.Default()
 	}
 	opt := asynq.RedisClientOpt{Addr: cfg.RedisAddr, DB: cfg.RedisDB}
-	return &Client{q: asynq.NewClient(opt), insp: asynq.NewInspector(opt), db: cfg.DB, store: store.New(cfg.DB), log: cfg.Log}
+	return &Client{q: asynq.NewClient(opt), insp: asynq.NewInspector(opt), db: cfg.DB, store: store.New(cfg.DB), log: cfg.Log, prefix: cfg.QueuePrefix}
 }
 
 // Close releases the Redis connections.
@@ -115,7 +118,7 @@ var errAlreadyQueued = errors.New("jobs: task already queued")
 func (c *Client) enqueue(ctx context.Context, row store.OutboxRow) error {
 	opts := []asynq.Option{
 		asynq.TaskID(taskID(row.Kind, row.Ref, row.Attempt)),
-		asynq.Queue(row.Queue),
+		asynq.Queue(c.prefix + row.Queue),
 		asynq.MaxRetry(8),
 		asynq.Timeout(time.Hour),
 	}

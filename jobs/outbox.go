@@ -76,22 +76,32 @@ func (rc *reconciler) tick(ctx context.Context) (int, error) {
 			w.cfg.Log.Error("outbox: enqueue", "task_id", id, "err", err)
 			continue
 		}
-		info, err := w.client.insp.GetTaskInfo(r.Queue, id)
-		if err != nil || info.State != asynq.TaskStateActive {
+		info, err := w.client.insp.GetTaskInfo(w.cfg.QueuePrefix+r.Queue, id)
+		if err != nil {
 			delete(rc.stuck, id)
 			continue
 		}
-		free, err := lockFree(ctx, w.cfg.DB, r.LockKey)
-		if err != nil || !free {
+		switch info.State {
+		case asynq.TaskStateArchived:
+			// asynq gave up on the attempt (retries exhausted, or a lease
+			// that expired too often) while the work is still pending:
+			// start the next attempt; the handler bounds attempts.
+		case asynq.TaskStateActive:
+			free, err := lockFree(ctx, w.cfg.DB, r.LockKey)
+			if err != nil || !free {
+				delete(rc.stuck, id)
+				continue
+			}
+			since, ok := rc.stuck[id]
+			if !ok {
+				rc.stuck[id] = time.Now()
+				continue
+			}
+			if time.Since(since) < grace {
+				continue
+			}
+		default:
 			delete(rc.stuck, id)
-			continue
-		}
-		since, ok := rc.stuck[id]
-		if !ok {
-			rc.stuck[id] = time.Now()
-			continue
-		}
-		if time.Since(since) < grace {
 			continue
 		}
 		delete(rc.stuck, id)

@@ -41,6 +41,10 @@ type WorkerConfig struct {
 	// ShutdownTimeout is how long running tasks get to finish on shutdown
 	// before asynq requeues them (default 25 s).
 	ShutdownTimeout time.Duration
+	// QueuePrefix is prepended to every queue name. Empty in production
+	// (one installation per Redis database); benchmarks use one so they
+	// can share a Redis database with tests without taking their tasks.
+	QueuePrefix string
 }
 
 // Worker runs background tasks until its context ends.
@@ -74,7 +78,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	w := &Worker{cfg: cfg, mux: asynq.NewServeMux(), metrics: newTaskMetrics(cfg.Metrics)}
 	if cfg.DB != nil {
 		w.store = store.New(cfg.DB)
-		w.client = NewClient(ClientConfig{RedisAddr: cfg.RedisAddr, RedisDB: cfg.RedisDB, DB: cfg.DB, Log: cfg.Log})
+		w.client = NewClient(ClientConfig{RedisAddr: cfg.RedisAddr, RedisDB: cfg.RedisDB, DB: cfg.DB, Log: cfg.Log, QueuePrefix: cfg.QueuePrefix})
 	}
 	w.mux.Use(w.observe, w.bindTenant)
 	w.mux.HandleFunc(store.TaskScoringRun, w.handleScoringRun)
@@ -121,7 +125,7 @@ func (w *Worker) Run(ctx context.Context) error {
 func (c WorkerConfig) queues() map[string]int {
 	q := make(map[string]int, len(Queues))
 	for k, v := range Queues {
-		q[k] = v
+		q[c.QueuePrefix+k] = v
 	}
 	return q
 }

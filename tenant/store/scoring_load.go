@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant"
 )
 
@@ -23,7 +24,9 @@ type ScoringInput struct {
 	VIP       bool
 	CreatedAt time.Time
 	// Days are the net invoice amounts (credit notes included, signed) of
-	// each issue day on or before the cut-off day, ascending.
+	// each issue day on or before the cut-off day, ascending, in the
+	// tenant's currency (amounts in other currencies cannot be added to
+	// them without an exchange rate, so they are left out).
 	Days []DayAmount
 	// Overdue invoices at the cut-off and their outstanding amount.
 	OverdueInvoices int
@@ -87,6 +90,10 @@ func (s *Store) LoadScoringInputs(ctx context.Context, cutoff time.Time, lastDay
 	if batch <= 0 {
 		batch = 10000
 	}
+	t, err := core.TenantFrom(ctx)
+	if err != nil {
+		return err
+	}
 	day := lastDay.Format(time.DateOnly)
 	return tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		after := uuid.Nil
@@ -98,7 +105,7 @@ func (s *Store) LoadScoringInputs(ctx context.Context, cutoff time.Time, lastDay
 			if len(in) == 0 {
 				return nil
 			}
-			if err := loadBatchFacts(ctx, tx, in, cutoff, day); err != nil {
+			if err := loadBatchFacts(ctx, tx, in, cutoff, day, t.Currency); err != nil {
 				return err
 			}
 			after = in[len(in)-1].ID
@@ -159,7 +166,7 @@ func loadCustomerBatch(ctx context.Context, tx *sqlx.Tx, after uuid.UUID, n int)
 
 // loadBatchFacts fills the history and side facts of one batch; the batch
 // is a contiguous id range, so every query is an index range scan.
-func loadBatchFacts(ctx context.Context, tx *sqlx.Tx, in []ScoringInput, cutoff time.Time, day string) error {
+func loadBatchFacts(ctx context.Context, tx *sqlx.Tx, in []ScoringInput, cutoff time.Time, day, currency string) error {
 	lo, hi := in[0].ID, in[len(in)-1].ID
 	idx := make(map[uuid.UUID]int, len(in))
 	for i := range in {
@@ -168,8 +175,8 @@ func loadBatchFacts(ctx context.Context, tx *sqlx.Tx, in []ScoringInput, cutoff 
 	// Purchase days.
 	rows, err := tx.QueryContext(ctx, `
 		select customer_id, issued_on, sum(total)::bigint from invoices
-		where customer_id between $1 and $2 and issued_on <= $3 and status <> 'cancelled'
-		group by 1, 2 order by 1, 2`, lo, hi, day)
+		where customer_id between $1 and $2 and issued_on <= $3 and status <> 'cancelled' and currency = $4
+		group by 1, 2 order by 1, 2`, lo, hi, day, currency)
 	if err != nil {
 		return err
 	}
