@@ -174,6 +174,9 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 
 	levels, clvs := store.RunLevels{}, make([]int64, 0, len(res.Scores))
 	for _, s := range res.Scores {
+		if s.Model == retention.ModelNone {
+			continue // no purchase day and no contract: nothing to score
+		}
 		l := &levels.Low
 		switch s.Level {
 		case retention.RiskMedium:
@@ -188,6 +191,13 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 	}
 	_, err = w.store.CompleteRun(ctx, run.ID, func(write store.ScoreWriter) error {
 		for i := range res.Scores {
+			// A customer with no purchase day and no contract (e.g. only
+			// credit notes) has no history to estimate a risk from: no
+			// score row rather than an invented one; the run counts them
+			// as no_history.
+			if res.Scores[i].Model == retention.ModelNone {
+				continue
+			}
 			if err := write(scoreRow(&res.Scores[i], metas[i].id, res.Unit, tn.Currency)); err != nil {
 				return err
 			}
@@ -333,11 +343,23 @@ func bgJSON(f retention.BGFit) map[string]any {
 }
 
 // modelJSON records the run's model parameters and fit quality.
+// noHistory counts the customers left unscored for want of any purchase
+// day or contract.
+func noHistory(res retention.Result) int {
+	n := 0
+	for i := range res.Scores {
+		if res.Scores[i].Model == retention.ModelNone {
+			n++
+		}
+	}
+	return n
+}
+
 func modelJSON(res retention.Result) json.RawMessage {
 	m := map[string]any{
 		"as_of": res.AsOf, "unit": res.Unit.String(), "horizon_days": res.HorizonDays,
 		"customers": res.Customers, "buyers": res.Buyers, "median_usual_gap": res.MedianUsualGap,
-		"churn_model": res.Chosen,
+		"churn_model": res.Chosen, "no_history": noHistory(res),
 	}
 	if res.FitError != "" {
 		m["fit_error"] = res.FitError

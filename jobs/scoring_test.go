@@ -25,6 +25,16 @@ func TestScoringCDNOWAsOfMatchesPublishedFit(t *testing.T) {
 	if len(ids) != 2357 {
 		t.Fatalf("loaded %d customers, want 2357", len(ids))
 	}
+	// A customer whose only record is a credit note has no purchase day
+	// to score: the run leaves them out and says so.
+	refundOnly := core.NewID()
+	if _, err := env.DB.Exec(`insert into `+tn.Schema+`.customers (id, name) values ($1, 'refund only')`, refundOnly); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.Exec(`insert into `+tn.Schema+`.invoices (id, customer_id, number, kind, issued_on, currency, total, status)
+		values ($1, $2, 'CN-1', 'credit_note', '1997-03-01', 'USD', -1500, 'paid')`, core.NewID(), refundOnly); err != nil {
+		t.Fatal(err)
+	}
 	startWorker(t, env, nil)
 	c := newClient(t, env)
 	ctx := tenanttest.Ctx(tn)
@@ -51,14 +61,21 @@ func TestScoringCDNOWAsOfMatchesPublishedFit(t *testing.T) {
 	if run.EffectiveAt == nil || !run.EffectiveAt.Equal(time.Date(1997, 10, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("effective at = %v, want the end of 1997-09-30 (UTC tenant)", run.EffectiveAt)
 	}
+	if n := count(t, env.DB, tn, `select count(*) from scores where customer_id = $1`, refundOnly); n != 0 {
+		t.Errorf("the refund-only customer got %d score rows, want none", n)
+	}
 	var model struct {
-		BG struct {
+		NoHistory int `json:"no_history"`
+		BG        struct {
 			Weeks  map[string]float64 `json:"weeks"`
 			LogLik float64            `json:"log_lik"`
 		} `json:"bg_nbd"`
 	}
 	if err := json.Unmarshal(run.Model, &model); err != nil {
 		t.Fatalf("model %s: %v", run.Model, err)
+	}
+	if model.NoHistory != 1 {
+		t.Errorf("run records %d customers without history, want 1 (the refund-only one)", model.NoHistory)
 	}
 	for k, want := range publishedBG {
 		got := model.BG.Weeks[k]
