@@ -53,7 +53,7 @@ func TestScreenshots(t *testing.T) {
 	sum, err := demo.Run(ctx, demo.Config{DB: h.Env.DB, Registry: h.Env.Registry,
 		Accounts: demo.ControlPlane{Users: h.Users, Authz: h.Authz},
 		Scoring:  demo.Queue{Client: client, Timeout: 5 * time.Minute},
-		DataDir:  filepath.Join("..", "testdata"), Limit: 600, Out: io.Discard})
+		DataDir:  filepath.Join("..", "testdata"), Out: io.Discard})
 	if err != nil {
 		t.Fatalf("demo: %v", err)
 	}
