@@ -175,7 +175,7 @@ func TestWorkerKilledMidRunRecovers(t *testing.T) {
 	flushRedis(t)
 	env := tenanttest.New(t)
 	tn := env.Tenant(t, "sigkill")
-	n := generate(t, env.DB, tn, 60000)
+	n := generate(t, env.DB, tn, 30000)
 	c := newClient(t, env)
 	ctx := tenanttest.Ctx(tn)
 
