@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/gomato/gomato/core"
@@ -320,5 +321,41 @@ func TestFlushedRedisIsReconciled(t *testing.T) {
 	_ = env.DB.Get(&pending, `select count(*) from control.outbox where status = 'pending'`)
 	if pending != 0 {
 		t.Errorf("pending outbox rows = %d, want 0", pending)
+	}
+}
+
+func TestArchivedAttemptOfPendingWorkIsRestarted(t *testing.T) {
+	flushRedis(t)
+	env := tenanttest.New(t)
+	tn := env.Tenant(t, "archived")
+	generate(t, env.DB, tn, 200)
+	c := newClient(t, env)
+	run, err := c.RequestRun(tenanttest.Ctx(tn), store.RunRequest{Trigger: store.TriggerAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// asynq gives up on the attempt (as after exhausted retries) while
+	// the run is still pending in Postgres.
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr, DB: testRedisDB})
+	defer insp.Close()
+	id := "scoring:run:" + run.ID.String() + ":1"
+	if err := insp.ArchiveTask("default", id); err != nil {
+		t.Fatalf("archive %s: %v", id, err)
+	}
+	startWorker(t, env, func(cfg *jobs.WorkerConfig) {
+		cfg.Scheduler.Enabled = true
+		cfg.Scheduler.NoNightly = true
+		cfg.Scheduler.Tick = 200 * time.Millisecond
+		cfg.Scheduler.ReconcileGrace = time.Second
+	})
+	ctx, cancel := context.WithTimeout(tenanttest.Ctx(tn), time.Minute)
+	defer cancel()
+	r, err := c.WaitRun(ctx, run.ID, 100*time.Millisecond)
+	if err != nil || r.Status != store.RunDone || r.Attempts != 1 {
+		t.Fatalf("run = %s (attempts %d), %v; want done on its first run", r.Status, r.Attempts, err)
+	}
+	var attempt int
+	if err := env.DB.Get(&attempt, `select attempt from control.outbox where ref = $1`, run.ID); err != nil || attempt != 2 {
+		t.Errorf("outbox attempt = %d, %v; want 2", attempt, err)
 	}
 }
