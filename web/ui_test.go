@@ -84,6 +84,15 @@ func newUIFixture(t testing.TB) *uiFixture {
 	if _, err := st.CreateNote(ctx, f.high.ID, core.NoteUpdate{Kind: &kind, Body: &body}); err != nil {
 		t.Fatal(err)
 	}
+	// A referral each way and a reward, so the timeline has every kind.
+	note := "met at a fair"
+	if _, err := st.CreateReferral(ctx, core.ReferralUpdate{ReferrerID: &f.high.ID, ReferredID: &f.script.ID, Note: &note}); err != nil {
+		t.Fatal(err)
+	}
+	rk, amount, cur, reason := "credit", int64(50000), "USD", "referral bonus"
+	if _, err := st.CreateReward(ctx, f.high.ID, core.RewardUpdate{Kind: &rk, Amount: &amount, Currency: &cur, Reason: &reason}); err != nil {
+		t.Fatal(err)
+	}
 	f.other = h.Tenant(t, "ui-other")
 	f.otherCus, err = st.CreateCustomer(tenanttest.Ctx(f.other), core.CustomerInput{Name: "Other tenant's customer"})
 	if err != nil {
