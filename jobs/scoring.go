@@ -189,6 +189,7 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 		l.RevenueAtRisk += int64(math.Round(s.Risk * float64(s.CLV)))
 		clvs = append(clvs, s.CLV)
 	}
+	start = time.Now()
 	_, err = w.store.CompleteRun(ctx, run.ID, func(write store.ScoreWriter) error {
 		for i := range res.Scores {
 			// A customer with no purchase day and no contract (e.g. only
@@ -207,7 +208,23 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 		return store.RunResult{Model: modelJSON(res), BacktestAUC: backtestAUC(res), Levels: levels,
 			Timings: timings, VIPCLVThreshold: topDecile(clvs)}
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// The run is done and its scores are visible; now the copy of the
+	// system forecast on each customer. A failure here does not undo the
+	// run: the next run completes the copy.
+	start = time.Now()
+	n, err := w.store.SyncForecasts(ctx, run.ID, w.cfg.Scoring.BatchSize)
+	if err != nil {
+		w.cfg.Log.Error("copy forecasts onto customers; the next run completes it", "run_id", run.ID, "err", err)
+		return nil
+	}
+	if err := w.store.AddRunTiming(ctx, run.ID, "forecast_sync", time.Since(start).Milliseconds()); err != nil {
+		w.cfg.Log.Warn("record forecast sync timing", "run_id", run.ID, "err", err)
+	}
+	w.cfg.Log.Info("forecasts copied onto customers", "run_id", run.ID, "customers", n, "ms", time.Since(start).Milliseconds())
+	return nil
 }
 
 // modelInput turns a loaded customer into the retention pipeline's input.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/jobs"
@@ -33,6 +36,11 @@ func TestScoringCDNOWAsOfMatchesPublishedFit(t *testing.T) {
 	}
 	if _, err := env.DB.Exec(`insert into `+tn.Schema+`.invoices (id, customer_id, number, kind, issued_on, currency, total, status)
 		values ($1, $2, 'CN-1', 'credit_note', '1997-03-01', 'USD', -1500, 'paid')`, core.NewID(), refundOnly); err != nil {
+		t.Fatal(err)
+	}
+	// A user's override of customer 2's forecast, which scoring must keep.
+	if _, err := env.DB.Exec(`update `+tn.Schema+`.customers set forecast_override_at = '1997-12-24T00:00:00Z',
+		forecast_override_by = $2, forecast_override_set = now() where id = $1`, ids[2], ids[1]); err != nil {
 		t.Fatal(err)
 	}
 	startWorker(t, env, nil)
@@ -104,6 +112,19 @@ func TestScoringCDNOWAsOfMatchesPublishedFit(t *testing.T) {
 	if err := json.Unmarshal(reasons, &rs); err != nil || len(rs) == 0 || rs[0]["text_en"] == "" {
 		t.Errorf("customer 1 reasons = %s", reasons)
 	}
+	// The system forecast is then copied onto every customer; a user's
+	// override stays as it was.
+	waitForecastSync(t, c, ctx, run.ID)
+	if n := count(t, env.DB, tn, `select count(*) from customers c join scores s on s.customer_id = c.id
+		where (c.sales_forecast_at at time zone 'UTC')::date is distinct from (s.forecast_at at time zone 'UTC')::date
+			or c.sales_forecast->>'risk_level' is distinct from s.forecast_verdict->>'risk_level'`); n != 0 {
+		t.Errorf("%d customers carry another forecast than their score", n)
+	}
+	var override time.Time
+	if err := env.DB.Get(&override, `select forecast_override_at from `+tn.Schema+`.customers where id = $1`, ids[2]); err != nil ||
+		!override.Equal(time.Date(1997, 12, 24, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("customer 2's override = %v, %v; want it untouched", override, err)
+	}
 	t.Logf("run: %d ms total timings %s; levels %+v", run.FinishedAt.Sub(*run.StartedAt).Milliseconds(), run.Timings, l)
 }
 
@@ -167,4 +188,17 @@ func TestFiveRequestsMakeOneRunAndAFailedRunDoesNotBlock(t *testing.T) {
 	if err != nil || next.Status != store.RunDone {
 		t.Fatalf("run after the failure = %+v, %v", next, err)
 	}
+}
+
+// waitForecastSync waits until the run has copied its forecasts onto the
+// customers (its timings gain forecast_sync).
+func waitForecastSync(t testing.TB, c *jobs.Client, ctx context.Context, id uuid.UUID) store.ScoringRun {
+	t.Helper()
+	var r store.ScoringRun
+	waitFor(t, time.Minute, "the forecast copy", func() bool {
+		var err error
+		r, err = c.ScoringRun(ctx, id)
+		return err == nil && strings.Contains(string(r.Timings), "forecast_sync")
+	})
+	return r
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,12 +76,12 @@ var scoreCols = []string{"customer_id", "run_id", "computed_at", "model", "risk"
 
 // CompleteRun writes a run's scores and alerts and ends the run, all in one
 // transaction scoped to the tenant: rows from produce are COPYed into a
-// temporary staging table, upserted into scores in one statement, the
-// system forecast is written onto customers (leaving users' overrides
-// alone), tickets of VIP and top-decile customers are raised to at least
-// high, alerts become rescue tasks (never a second open one per customer),
-// and the run is marked done with its outbox row. A crash anywhere leaves
-// nothing half-written, so a retried run scores every customer once.
+// temporary staging table, upserted into scores in one statement, tickets
+// of VIP and top-decile customers are raised to at least high, alerts
+// become rescue tasks (never a second open one per customer), and the run
+// is marked done with its outbox row. A crash anywhere leaves nothing
+// half-written, so a retried run scores every customer once. The system
+// forecast is copied onto customers afterwards by SyncForecasts.
 //
 // alerts is called after the scores are staged, so the caller may decide
 // them while producing rows. It returns the run as recorded.
@@ -142,21 +143,6 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 			return fmt.Errorf("upsert scores: %w", err)
 		}
 		lap("write_upsert")
-		// The system forecast goes onto the customer; the override columns
-		// are the user's and stay as they are. customers carries nine
-		// indexes (two GIN), so a row is rewritten only when what a person
-		// sees changes: the forecast's day or the verdict's risk level. The
-		// full, current verdict is always in scores.
-		if _, err := tx.ExecContext(ctx, `
-			update customers c set sales_forecast_at = s.forecast_at, sales_forecast = s.forecast_verdict
-			from scoring_stage s
-			where c.id = s.customer_id
-				and ((c.sales_forecast_at at time zone 'UTC')::date is distinct from (s.forecast_at at time zone 'UTC')::date
-					or c.sales_forecast->>'risk_level' is distinct from s.forecast_verdict->>'risk_level'
-					or (c.sales_forecast is null) <> (s.forecast_verdict is null))`); err != nil {
-			return fmt.Errorf("write forecasts: %w", err)
-		}
-		lap("write_forecasts")
 		result := res()
 		if err := raiseVIPTickets(ctx, tx, result.VIPCLVThreshold); err != nil {
 			return err
@@ -316,4 +302,63 @@ func smallOrNil(v int) any {
 		return nil
 	}
 	return v
+}
+
+// SyncForecasts copies a finished run's system forecasts from scores onto
+// customers (sales_forecast_at, sales_forecast; the override columns are
+// the user's and stay as they are), batch customers per transaction, and
+// returns how many customers it rewrote. customers carries nine indexes
+// (two GIN), so this is the costliest write of a run: it happens after the
+// run's own transaction, so scores show as soon as they are written, and a
+// row is rewritten only when what a person sees changes (the forecast's day
+// or the risk level). It is idempotent: if it is cut short, the next run
+// (or a second call) completes it.
+func (s *Store) SyncForecasts(ctx context.Context, runID uuid.UUID, batch int) (int, error) {
+	if batch <= 0 {
+		batch = 20000
+	}
+	after, total := uuid.Nil, 0
+	for {
+		var hi uuid.NullUUID
+		var n int64
+		err := tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+			err := tx.GetContext(ctx, &hi, `select customer_id from (
+				select customer_id from scores where customer_id > $1 order by customer_id limit $2) b
+				order by customer_id desc limit 1`, after, batch)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if !hi.Valid {
+				return nil
+			}
+			res, err := tx.ExecContext(ctx, `
+				update customers c set sales_forecast_at = s.forecast_at, sales_forecast = s.forecast_verdict
+				from scores s
+				where s.customer_id > $1 and s.customer_id <= $2 and s.run_id = $3 and c.id = s.customer_id
+					and ((c.sales_forecast_at at time zone 'UTC')::date is distinct from (s.forecast_at at time zone 'UTC')::date
+						or c.sales_forecast->>'risk_level' is distinct from s.forecast_verdict->>'risk_level'
+						or (c.sales_forecast is null) <> (s.forecast_verdict is null))`, after, hi.UUID, runID)
+			if err != nil {
+				return fmt.Errorf("write forecasts: %w", err)
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil || !hi.Valid {
+			return total, err
+		}
+		total += int(n)
+		after = hi.UUID
+	}
+}
+
+// AddRunTiming records one more phase timing (milliseconds) on a run.
+func (s *Store) AddRunTiming(ctx context.Context, runID uuid.UUID, phase string, ms int64) error {
+	return tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `update scoring_runs set timings = timings || jsonb_build_object($2::text, $3::bigint) where id = $1`, runID, phase, ms)
+		return err
+	})
 }
