@@ -30,16 +30,28 @@ const testRedisDB = 11
 
 const redisAddr = "127.0.0.1:6379"
 
-// flushRedis empties this package's Redis database, failing with advice
-// when Redis is not running.
+// queuePrefix keeps this test process's queues apart from those of
+// another run of the same tests at the same time (two `go test ./...` on
+// one machine share Redis database 11): without it each would take and
+// refuse the other's tasks.
+var queuePrefix = "t" + strconv.Itoa(os.Getpid()) + "-"
+
+// flushRedis empties this process's queues in this package's Redis
+// database (FLUSHDB itself only where a test is about losing Redis),
+// failing with advice when Redis is not running.
 func flushRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, DB: testRedisDB})
 	t.Cleanup(func() { rdb.Close() })
-	if err := rdb.Ping(context.Background()).Err(); err != nil {
+	ctx := context.Background()
+	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Fatalf("redis is not reachable on %s (run deploy/local/services.sh): %v", redisAddr, err)
 	}
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+	iter := rdb.Scan(ctx, 0, "asynq:{"+queuePrefix+"*", 1000).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return rdb
@@ -72,7 +84,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 func startWorker(t testing.TB, env *tenanttest.Env, mod func(*jobs.WorkerConfig)) *jobs.Worker {
 	t.Helper()
 	cfg := jobs.WorkerConfig{RedisAddr: redisAddr, RedisDB: testRedisDB, Concurrency: 2, Log: quietLog(t),
-		DB: env.DB, Registry: env.Registry, ShutdownTimeout: 5 * time.Second}
+		DB: env.DB, Registry: env.Registry, ShutdownTimeout: 5 * time.Second, QueuePrefix: queuePrefix}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -93,7 +105,7 @@ func startWorker(t testing.TB, env *tenanttest.Env, mod func(*jobs.WorkerConfig)
 }
 
 func newClient(t testing.TB, env *tenanttest.Env) *jobs.Client {
-	c := jobs.NewClient(jobs.ClientConfig{RedisAddr: redisAddr, RedisDB: testRedisDB, DB: env.DB, Log: quietLog(t)})
+	c := jobs.NewClient(jobs.ClientConfig{RedisAddr: redisAddr, RedisDB: testRedisDB, DB: env.DB, Log: quietLog(t), QueuePrefix: queuePrefix})
 	t.Cleanup(c.Close)
 	return c
 }

@@ -99,6 +99,7 @@ func startWorkerProc(t testing.TB, env *tenanttest.Env, extra ...string) *worker
 		"GOMATO_SCHEDULER_TICK=250ms",
 		"GOMATO_RECONCILE_GRACE=2s",
 		"GOMATO_NIGHTLY_AT=off",
+		"GOMATO_QUEUE_PREFIX=" + queuePrefix,
 		"GOMATO_LOG_LEVEL=info",
 	}, extra...)
 	p := &workerProc{cmd: cmd, out: &syncBuffer{}, t: t}
@@ -285,7 +286,7 @@ func TestFlushedRedisIsReconciled(t *testing.T) {
 	if keys, _ := rdb.DBSize(context.Background()).Result(); keys == 0 {
 		t.Fatal("nothing was enqueued")
 	}
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil { // the real thing
 		t.Fatal(err)
 	}
 	startWorker(t, env, func(cfg *jobs.WorkerConfig) {
@@ -339,7 +340,7 @@ func TestArchivedAttemptOfPendingWorkIsRestarted(t *testing.T) {
 	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: redisAddr, DB: testRedisDB})
 	defer insp.Close()
 	id := "scoring:run:" + run.ID.String() + ":1"
-	if err := insp.ArchiveTask("default", id); err != nil {
+	if err := insp.ArchiveTask(queuePrefix+"default", id); err != nil {
 		t.Fatalf("archive %s: %v", id, err)
 	}
 	startWorker(t, env, func(cfg *jobs.WorkerConfig) {

@@ -17,6 +17,7 @@ var workerVars = []configVar{
 	{name: "GOMATO_SCHEDULER_TICK", def: "30s", help: "how often the scheduler leader looks at the clock and the outbox"},
 	{name: "GOMATO_NIGHTLY_AT", def: "02:00", help: "local time of day (each tenant's time zone) after which the nightly scoring run is due, or off"},
 	{name: "GOMATO_RECONCILE_GRACE", def: "15s", help: "age of pending outbox work before the reconciler re-enqueues it"},
+	{name: "GOMATO_QUEUE_PREFIX", def: "", help: "prefix of the queue names (tests that share a Redis database); empty in production"},
 }
 
 func cmdWorker(ctx context.Context, args []string, env environ) error {
@@ -34,13 +35,13 @@ func cmdWorker(ctx context.Context, args []string, env environ) error {
 	}
 	defer a.Close()
 	logConfig(a.log, env.getenv, a.cfg)
-	a.log.Info("worker configuration", "scheduler", sched.Enabled, "tick", sched.Tick, "nightly_at", sched.NightlyAt, "nightly_off", sched.NoNightly, "reconcile_grace", sched.ReconcileGrace)
+	a.log.Info("worker configuration", "scheduler", sched.Enabled, "tick", sched.Tick, "nightly_at", sched.NightlyAt, "nightly_off", sched.NoNightly, "reconcile_grace", sched.ReconcileGrace, "queue_prefix", env.getenv("GOMATO_QUEUE_PREFIX"))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	stop := serveMetrics(a, a.cfg.WorkerMetrics, reg)
 	defer stop()
 	w := jobs.NewWorker(jobs.WorkerConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, Concurrency: a.cfg.WorkerConc, Log: a.log,
-		DB: a.db, Registry: a.registry, Metrics: reg, Scheduler: sched})
+		DB: a.db, Registry: a.registry, Metrics: reg, Scheduler: sched, QueuePrefix: env.getenv("GOMATO_QUEUE_PREFIX")})
 	return w.Run(ctx)
 }
 
