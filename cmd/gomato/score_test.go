@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +15,8 @@ import (
 	"github.com/gomato/gomato/tenant/tenanttest"
 )
 
-// scoreRedisDB is the scoring engineer's second Redis test database; the
-// web tests enqueue there too (tasks of tenants this worker cannot find,
-// which it refuses). Never 0, never flushed here.
+// scoreRedisDB is the scoring engineer's second Redis test database (the
+// web tests enqueue there too, without a prefix). Never 0, never flushed.
 const scoreRedisDB = "10"
 
 // TestScoreCommand: `gomato score --tenant SLUG --as-of DAY --wait` goes
@@ -37,7 +38,11 @@ func TestScoreCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := jobs.NewWorker(jobs.WorkerConfig{RedisAddr: "127.0.0.1:6379", RedisDB: 10, DB: env.DB, Registry: env.Registry, ShutdownTimeout: 5 * time.Second})
+	// A queue prefix of this process's own: another run of these tests, or
+	// the web tests enqueueing into the same database, never meet it.
+	prefix := "score-" + strconv.Itoa(os.Getpid()) + "-"
+	w := jobs.NewWorker(jobs.WorkerConfig{RedisAddr: "127.0.0.1:6379", RedisDB: 10, DB: env.DB, Registry: env.Registry,
+		ShutdownTimeout: 5 * time.Second, QueuePrefix: prefix})
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
@@ -45,8 +50,11 @@ func TestScoreCommand(t *testing.T) {
 	e, out, errb := testEnv(env.URL, "")
 	getenv := e.getenv
 	e.getenv = func(k string) string {
-		if k == "GOMATO_REDIS_DB" {
+		switch k {
+		case "GOMATO_REDIS_DB":
 			return scoreRedisDB
+		case "GOMATO_QUEUE_PREFIX":
+			return prefix
 		}
 		return getenv(k)
 	}
