@@ -499,6 +499,7 @@ func TestUI(t *testing.T) {
 		{"Portfolio", uiPortfolioFlow},
 		{"Settings", uiSettingsFlow},
 		{"ForecastOverride", uiForecastOverride},
+		{"Pagination", uiPagination},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -959,5 +960,50 @@ func uiForecastOverride(t *testing.T, f *uiFixture) {
 	}
 	if st := f.post(t, f.users[authz.RoleSupport], path+"/forecast", url.Values{"at": {"2040-01-01"}}).Status; st != http.StatusForbidden {
 		t.Errorf("support overriding = %d, want 403", st)
+	}
+}
+
+var nextRE = regexp.MustCompile(`id="next-page" href="([^"]+)"`)
+
+// uiPagination: 50 rows a page, a next-page link that keeps the filters,
+// and every customer exactly once across the pages.
+func uiPagination(t *testing.T, f *uiFixture) {
+	ctx := tenanttest.Ctx(f.tn)
+	want := map[string]bool{}
+	for i := 0; i < 53; i++ {
+		cu, err := f.h.Store.CreateCustomer(ctx, core.CustomerInput{Name: fmt.Sprintf("Paged %02d", i), Status: "legacy", Source: "paging"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[cu.ID.String()] = true
+	}
+	u := f.users[authz.RoleManager]
+	body := string(f.get(t, u, "/t/"+f.tn.Slug+"/customers?status=legacy&q=paged").Body)
+	first := listIDs(body)
+	if len(first) != 50 {
+		t.Fatalf("first page has %d rows, want 50", len(first))
+	}
+	m := nextRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no next-page link")
+	}
+	next := strings.ReplaceAll(m[1], "&amp;", "&")
+	if !strings.Contains(next, "status=legacy") || !strings.Contains(next, "q=paged") {
+		t.Errorf("next-page link %s drops the filters", next)
+	}
+	second := listIDs(string(f.get(t, u, "/t/"+f.tn.Slug+"/customers"+next).Body))
+	if len(second) != 3 {
+		t.Errorf("second page has %d rows, want 3", len(second))
+	}
+	for id := range second {
+		if first[id] {
+			t.Errorf("%s on both pages", id)
+		}
+		first[id] = true
+	}
+	for id := range want {
+		if !first[id] {
+			t.Errorf("%s on no page", id)
+		}
 	}
 }
