@@ -101,3 +101,61 @@ func BenchmarkSimulated1M(b *testing.B) {
 	b.ReportMetric(fit.Params.A/truth.A, "a/true")
 	b.ReportMetric(fit.Params.B/truth.B, "b/true")
 }
+
+// BenchmarkCDNOWMasterPipeline is the pipeline exactly as DESIGN §9 and the
+// lifetimes comparison define it — transactions → summaries → BG/NBD +
+// Gamma-Gamma fits → P(alive), expected purchases (39 weeks), expected
+// spend and 12-month CLV for every customer — without the MBG/NBD fit, the
+// churn backtest, RFM and cross-sell that BenchmarkCDNOWMasterScore adds.
+// Customers with the same history share one evaluation, as in Score.
+func BenchmarkCDNOWMasterPipeline(b *testing.B) {
+	in, _ := cdnowMasterTenant(b)
+	opts := SummaryOptions{AsOf: cdnowHoldoutEnd, Location: time.UTC, Unit: Weeks, CountFreeOrders: true}
+	var total int64
+	c0 := processCPU()
+	for b.Loop() {
+		sums := make([]Summary, len(in.Customers))
+		hist := make([]History, 0, len(sums))
+		obs := make([]SpendObs, 0, len(sums))
+		for i := range in.Customers {
+			sums[i] = Summarize(in.Customers[i].Transactions, opts)
+			if sums[i].Purchases > 0 {
+				hist = append(hist, sums[i].History())
+				obs = append(obs, SpendObs{X: sums[i].X, Mean: sums[i].MeanRepeatSpend})
+			}
+		}
+		bg, err := FitBG(BGNBD, hist, Weeks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		gg, err := FitGammaGamma(obs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		type calc struct{ pAlive, expected, perSpend float64 }
+		cache := map[History]calc{}
+		total = 0
+		for i := range sums {
+			s := &sums[i]
+			if s.Purchases == 0 {
+				continue
+			}
+			h := s.History()
+			c, ok := cache[h]
+			if !ok {
+				// CLV per unit of spend depends on the history only (as in
+				// CLV and Score); the customer's spend scales it.
+				c = calc{bg.PAlive(h), bg.ExpectedPurchases(h, 39), discountedPurchases(func(months float64) float64 {
+					return bg.ExpectedPurchases(h, Weeks.FromDays(months*daysPerMonth))
+				}, CLVOptions{})}
+				cache[h] = c
+			}
+			spend := gg.ConditionalSpend(s.X, s.MeanRepeatSpend)
+			total += roundMoney(spend * c.perSpend)
+		}
+	}
+	if total <= 0 {
+		b.Fatalf("total CLV %d", total)
+	}
+	b.ReportMetric(float64(processCPU()-c0)/float64(b.N)/1e6, "cpu-ms/op")
+}
