@@ -186,7 +186,11 @@ func fitTxChurn(feats []ChurnFeatures, lapsed []bool) TransactionChurnModel {
 	}
 	for j := range m.SD {
 		m.SD[j] = math.Sqrt(m.SD[j] / float64(n))
-		if m.SD[j] < 1e-12 {
+		// A feature (near) constant in the backtest carries no signal; a
+		// tiny SD would blow today's small differences up into thousands of
+		// standard deviations and saturate every risk at 0 or 1 (seen on
+		// the online retailer, whose P(dead) hardly varies).
+		if m.SD[j] < 1e-6*math.Max(1, math.Abs(m.Mean[j])) {
 			m.SD[j] = 1
 		}
 	}
@@ -199,7 +203,7 @@ func fitTxChurn(feats []ChurnFeatures, lapsed []bool) TransactionChurnModel {
 	row := make([]float64, nTxFeatures)
 	for _, v := range vecs {
 		for j := range v {
-			row[j] = (v[j] - m.Mean[j]) / m.SD[j]
+			row[j] = clampZ((v[j] - m.Mean[j]) / m.SD[j])
 		}
 		d.appendRow(cols, row)
 	}
@@ -249,7 +253,7 @@ func (m *TransactionChurnModel) contributions(f ChurnFeatures) (float64, [maxTxT
 	v := f.vector()
 	z := m.Intercept
 	for j := range v {
-		c := m.Weights[j] * (v[j] - m.Mean[j]) / m.SD[j]
+		c := m.Weights[j] * clampZ((v[j]-m.Mean[j])/m.SD[j])
 		z += c
 		ts[j] = txTerm{txFeatureCodes[j], c}
 	}
@@ -268,6 +272,14 @@ func (m *TransactionChurnModel) contributions(f ChurnFeatures) (float64, [maxTxT
 	}
 	return z, ts, k
 }
+
+// clampZ bounds a standardised feature: today's customers may lie far
+// outside the backtest's range, and a linear model must not extrapolate
+// that into certainty.
+func clampZ(z float64) float64 { return math.Max(-zLimit, math.Min(zLimit, z)) }
+
+// zLimit is how many standard deviations a feature may move the score.
+const zLimit = 6
 
 // Score returns the churn probability over the model's window and the
 // strongest reasons (at most maxReasons, only those raising the risk).
