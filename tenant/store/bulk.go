@@ -206,13 +206,9 @@ var ErrBulkLoaded = &core.Error{Code: core.CodeConflict, Message: "this batch wa
 // Either everything is written or nothing is.
 func (s *Store) BulkLoad(ctx context.Context, b *Bulk) (BulkResult, error) {
 	start := time.Now()
-	t, err := core.TenantFrom(ctx)
+	_, err := core.TenantFrom(ctx)
 	if err != nil {
 		return BulkResult{}, err
-	}
-	loc, err := time.LoadLocation(t.TimeZone)
-	if err != nil {
-		loc = time.UTC
 	}
 	if err := b.validate(); err != nil {
 		return BulkResult{}, err
@@ -245,7 +241,7 @@ func (s *Store) BulkLoad(ctx context.Context, b *Bulk) (BulkResult, error) {
 		}
 		t0 := time.Now()
 		ids := b.touchedCustomers()
-		if err := bulkRecomputeFacts(ctx, tx, ids, time.Now().In(loc), t.Currency); err != nil {
+		if err := RecomputeFactsTx(ctx, tx, ids); err != nil {
 			return err
 		}
 		res.Took["facts"] = time.Since(t0)
@@ -333,13 +329,13 @@ func (b *Bulk) validate() error {
 }
 
 // touchedCustomers lists every customer whose facts the batch can change.
-func (b *Bulk) touchedCustomers() []string {
+func (b *Bulk) touchedCustomers() []uuid.UUID {
 	seen := map[uuid.UUID]bool{}
-	var out []string
+	var out []uuid.UUID
 	add := func(id uuid.UUID) {
 		if !seen[id] {
 			seen[id] = true
-			out = append(out, id.String())
+			out = append(out, id)
 		}
 	}
 	for _, r := range b.Customers {
@@ -505,98 +501,6 @@ func bulkCopyRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string,
 	return nil
 }
 
-// bulkRecomputeFacts rewrites the invoice statuses and the denormalised
-// facts of the given customers with the definitions of RecomputeFactsTx
-// (invoices.go): an invoice's paid total is its payments plus the credit
-// notes that correct it; purchase days are days whose non-cancelled
-// documents net positive; money totals count the tenant's currency only;
-// an open invoice is overdue once due before today in the tenant's zone.
-// It is written set-based (grouped joins instead of a subquery per
-// invoice) because RecomputeFactsTx's per-invoice credit-note subquery has
-// no index on invoices.credit_of and grows with the square of the
-// invoices: 78 s for 12,600 invoices here, hours for a whole dataset.
-func bulkRecomputeFacts(ctx context.Context, tx *sqlx.Tx, ids []string, today time.Time, currency string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `
-		with ids as (select unnest($1::uuid[]) as id),
-		target as (
-			select i.id, i.total, i.status, i.due_on, i.paid_total
-			from invoices i join ids on ids.id = i.customer_id),
-		pay as (
-			select p.invoice_id, sum(p.amount) as s
-			from payments p join target on target.id = p.invoice_id
-			group by p.invoice_id),
-		cred as (
-			select cn.credit_of, sum(cn.total) as s
-			from invoices cn join target on target.id = cn.credit_of
-			where cn.status <> 'cancelled'
-			group by cn.credit_of),
-		st as (
-			select t.id, coalesce(pay.s, 0) - coalesce(cred.s, 0) as paid, case
-				when t.status = 'cancelled' then 'cancelled'
-				when coalesce(pay.s, 0) - coalesce(cred.s, 0) >= t.total then 'paid'
-				when t.due_on < $2::date then 'overdue'
-				when coalesce(pay.s, 0) - coalesce(cred.s, 0) > 0 then 'partial'
-				else 'unpaid' end as status
-			from target t
-			left join pay on pay.invoice_id = t.id
-			left join cred on cred.credit_of = t.id)
-		update invoices i set paid_total = st.paid, status = st.status, updated_at = now()
-		from st
-		where i.id = st.id and (i.paid_total, i.status) is distinct from (st.paid, st.status)`,
-		pq.Array(ids), today.Format(time.DateOnly))
-	if err != nil {
-		return fmt.Errorf("recompute invoice statuses: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, `
-		with target as (select unnest($1::uuid[]) as id),
-		days as (
-			select d.customer_id, min(d.day) as first_on, max(d.day) as last_on
-			from (
-				select i.customer_id, i.issued_on as day
-				from invoices i join target on target.id = i.customer_id
-				where i.status <> 'cancelled'
-				group by i.customer_id, i.issued_on
-				having sum(i.total) > 0) d
-			group by d.customer_id),
-		inv as (
-			select i.customer_id,
-				sum(i.total) as invoiced,
-				coalesce(sum(i.total - i.paid_total) filter (where i.status in ('unpaid', 'partial', 'overdue')), 0) as outstanding,
-				coalesce(sum(i.total - i.paid_total) filter (where i.status = 'overdue'), 0) as overdue,
-				count(*) filter (where i.status = 'overdue') as overdue_n
-			from invoices i join target on target.id = i.customer_id
-			where i.status <> 'cancelled' and i.currency = $2
-			group by i.customer_id),
-		pay as (
-			select p.customer_id, sum(p.amount) as paid
-			from payments p join target on target.id = p.customer_id
-			where p.currency = $2
-			group by p.customer_id),
-		tk as (
-			select t.customer_id, count(*) as n
-			from tickets t join target on target.id = t.customer_id
-			where t.status <> 'closed'
-			group by t.customer_id)
-		update customers c set
-			first_purchase_on = days.first_on, last_purchase_on = days.last_on,
-			invoiced_total = coalesce(inv.invoiced, 0), paid_total = coalesce(pay.paid, 0),
-			outstanding_total = coalesce(inv.outstanding, 0), overdue_total = coalesce(inv.overdue, 0),
-			overdue_invoices = coalesce(inv.overdue_n, 0), open_tickets = coalesce(tk.n, 0)
-		from target
-		left join days on days.customer_id = target.id
-		left join inv on inv.customer_id = target.id
-		left join pay on pay.customer_id = target.id
-		left join tk on tk.customer_id = target.id
-		where c.id = target.id`,
-		pq.Array(ids), currency)
-	if err != nil {
-		return fmt.Errorf("recompute customer facts: %w", err)
-	}
-	return nil
-}
 
 func bulkDay(t time.Time) string { return t.Format("2006-01-02") }
 
