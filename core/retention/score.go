@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -227,10 +228,141 @@ var ErrNoAsOf = errors.New("retention: Options.AsOf is required")
 // purchase and spend models, the backtested churn model (and the contract
 // model when the tenant has the history for it), CLV, RFM, health and
 // cross-sell. It is a pure function of its input, so the scoring job can
-// retry it freely.
+// retry it freely. It is Fit on every customer followed by Model.Score of
+// every customer.
 func Score(in TenantInput, opts Options) (Result, error) {
+	m, sums, err := fit(in, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	res := m.Result()
+	res.Scores = m.scoreSummaries(in.Customers, sums)
+	return res, nil
+}
+
+// Model is a tenant's fitted retention models: the purchase and spend
+// models, the churn model, the RFM scale, the cross-sell rules and the
+// tenant's median usual gap. Fit it on all of a tenant's customers or on a
+// random sample of them (its parameters are population-level), then score
+// customers batch by batch with Score, so that memory is bounded by the
+// fit population and one batch rather than by the tenant.
+type Model struct {
+	res Result // without scores
+	sc  scorer
+	E   int32
+	rfm rfmScale
+}
+
+// Result returns the fit's description (parameters, fit quality, churn
+// model, counts of the fit population); Scores is nil.
+func (m *Model) Result() Result { return m.res }
+
+// Fit fits a tenant's models on in.Customers (all customers, or a random
+// sample of them). Customers and Buyers of its Result count that
+// population.
+func Fit(in TenantInput, opts Options) (*Model, error) {
+	m, _, err := fit(in, opts)
+	return m, err
+}
+
+// Score scores customers with the fitted models, in input order, on up to
+// Options.Workers goroutines. Customers need not be part of the fit
+// population; each is summarised as of the model's AsOf, with the model's
+// trend window, and a one-time buyer takes the fit population's median
+// usual gap.
+func (m *Model) Score(customers []CustomerInput) ([]CustomerScore, error) {
+	opts, unit := m.sc.opts, m.sc.unit
+	sums := make([]Summary, len(customers))
+	for i := range customers {
+		c := &customers[i]
+		if c.Summary != nil && len(c.Transactions) == 0 {
+			if c.Summary.Unit != unit && c.Summary.Purchases > 0 {
+				return nil, fmt.Errorf("customer %s: summary in %s, run in %s", c.ID, c.Summary.Unit, unit)
+			}
+			sums[i] = *c.Summary
+		}
+	}
+	parallelChunks(len(customers), opts.Workers, func(_, lo, hi int) {
+		var buf ledger
+		for i := lo; i < hi; i++ {
+			c := &customers[i]
+			if c.Summary != nil && len(c.Transactions) == 0 {
+				continue
+			}
+			buf = buildLedgerInto(buf[:0], c.Transactions, opts.AsOf, m.sc.loc)
+			sums[i] = buf.summarize(m.E, unit, m.sc.window, opts.CountFreeOrders, m.sc.loc)
+			if sums[i].Purchases > 0 && sums[i].X == 0 {
+				sums[i].UsualGap = m.res.MedianUsualGap
+			}
+		}
+	})
+	return m.scoreSummaries(customers, sums), nil
+}
+
+// scoreSummaries scores customers whose summaries (usual gaps filled) are
+// sums, in parallel chunks.
+func (m *Model) scoreSummaries(customers []CustomerInput, sums []Summary) []CustomerScore {
+	out := make([]CustomerScore, len(customers))
+	parallelChunks(len(customers), m.sc.opts.Workers, func(_, lo, hi int) {
+		cache := newScoreCache()
+		for i := lo; i < hi; i++ {
+			c := &customers[i]
+			var r *RFMScore
+			if sums[i].Purchases > 0 {
+				v := m.rfm.score(sums[i])
+				r = &v
+			}
+			cs := CrossSellInput{Categories: c.Categories, Specialties: c.Specialties, Baskets: c.Baskets}
+			out[i] = m.sc.score(c, sums[i], r, cs, cache)
+		}
+	})
+	return out
+}
+
+// rfmScale holds the fit population's buyers' recency, frequency and
+// monetary values, sorted, so that any customer's quintiles are its rank
+// among them. On the population itself this is exactly ScoreRFM.
+type rfmScale struct {
+	r, f []int // −days since last purchase; purchases
+	m    []float64
+}
+
+func newRFMScale(sums []Summary) rfmScale {
+	var s rfmScale
+	for _, x := range sums {
+		if x.Purchases > 0 {
+			s.r = append(s.r, -x.DaysSinceLast)
+			s.f = append(s.f, x.Purchases)
+			s.m = append(s.m, float64(x.TotalSpend))
+		}
+	}
+	slices.Sort(s.r)
+	slices.Sort(s.f)
+	slices.SortFunc(s.m, cmpFloat)
+	return s
+}
+
+// score gives a buyer quintiles by rank: 1 + ⌊5k/n⌋ where k counts the
+// population's values strictly worse (ties share their first rank, as in
+// ScoreRFM).
+func (s rfmScale) score(x Summary) RFMScore {
+	n := len(s.r)
+	if n == 0 {
+		return RFMScore{R: 1, F: 1, M: 1, Segment: SegmentFor(1, 1, 1)}
+	}
+	q := func(k int) int { return min(5, 1+5*k/n) }
+	kr, _ := slices.BinarySearch(s.r, -x.DaysSinceLast)
+	kf, _ := slices.BinarySearch(s.f, x.Purchases)
+	km, _ := slices.BinarySearchFunc(s.m, float64(x.TotalSpend), cmpFloat)
+	r, f, m := q(kr), q(kf), q(km)
+	return RFMScore{R: r, F: f, M: m, Segment: SegmentFor(r, f, m)}
+}
+
+// fit is Fit that also returns the population's summaries (usual gaps
+// filled), which Score reuses.
+func fit(in TenantInput, opts Options) (*Model, []Summary, error) {
 	if opts.AsOf.IsZero() {
-		return Result{}, ErrNoAsOf
+		return nil, nil, ErrNoAsOf
 	}
 	opts = opts.withDefaults()
 	loc := in.Location
@@ -251,7 +383,7 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		c := &in.Customers[i]
 		if c.Summary != nil && len(c.Transactions) == 0 {
 			if c.Summary.Unit != unit && c.Summary.Purchases > 0 {
-				return Result{}, fmt.Errorf("customer %s: summary in %s, run in %s", c.ID, c.Summary.Unit, unit)
+				return nil, nil, fmt.Errorf("customer %s: summary in %s, run in %s", c.ID, c.Summary.Unit, unit)
 			}
 			sums[i] = *c.Summary
 		}
@@ -341,24 +473,15 @@ func Score(in TenantInput, opts Options) (Result, error) {
 		}()
 	}
 
-	// 5. RFM and cross-sell need only today's summaries and categories:
-	// they too run beside the fits.
-	var rfm []RFMScore
-	rfmOf := make([]int, n)
-	csIn := make([]CrossSellInput, n)
+	// 5. The RFM scale and cross-sell need only today's summaries and
+	// categories: they too run beside the fits.
+	var rfm rfmScale
 	var cs *CrossSellModel
 	btWG.Add(1)
 	go func() {
 		defer btWG.Done()
-		var rfmIn []RFMInput
-		for i, s := range sums {
-			rfmOf[i] = -1
-			if s.Purchases > 0 {
-				rfmOf[i] = len(rfmIn)
-				rfmIn = append(rfmIn, RFMInput{DaysSinceLast: s.DaysSinceLast, Purchases: s.Purchases, Monetary: s.TotalSpend})
-			}
-		}
-		rfm = ScoreRFM(rfmIn)
+		rfm = newRFMScale(sums)
+		csIn := make([]CrossSellInput, n)
 		for i, c := range in.Customers {
 			csIn[i] = CrossSellInput{Categories: c.Categories, Specialties: c.Specialties, Baskets: c.Baskets}
 		}
@@ -379,21 +502,10 @@ func Score(in TenantInput, opts Options) (Result, error) {
 	}
 	btWG.Wait()
 
-	// 7. Per-customer scores, in parallel chunks.
-	res.Scores = make([]CustomerScore, n)
-	sc := scorer{opts: opts, loc: loc, unit: unit, fitsOK: fitsOK, ggOK: ggErr == nil, bg: bg, mbg: mbg, gg: gg,
-		tx: &res.Transaction, contract: res.Contract, window: W, cs: cs}
-	parallelChunks(n, opts.Workers, func(_, lo, hi int) {
-		cache := newScoreCache()
-		for i := lo; i < hi; i++ {
-			var r *RFMScore
-			if k := rfmOf[i]; k >= 0 {
-				r = &rfm[k]
-			}
-			res.Scores[i] = sc.score(&in.Customers[i], sums[i], r, csIn[i], cache)
-		}
-	})
-	return res, nil
+	m := &Model{res: res, E: E, rfm: rfm}
+	m.sc = scorer{opts: opts, loc: loc, unit: unit, fitsOK: fitsOK, ggOK: ggErr == nil, bg: bg, mbg: mbg, gg: gg,
+		tx: &m.res.Transaction, contract: m.res.Contract, window: W, cs: cs}
+	return m, sums, nil
 }
 
 // parallelChunks runs f(w, lo, hi) over [0, n) split into at most workers
