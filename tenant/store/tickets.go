@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant"
@@ -115,6 +117,11 @@ func (sc lrScope) saveTicket(ctx context.Context, tx *sqlx.Tx, t *core.Ticket, u
 	if err != nil {
 		return lrUnique(err, "external_ref already used")
 	}
+	if isNew || before.CustomerID != t.CustomerID {
+		if err := raiseNewTicketForVIP(ctx, tx, t); err != nil {
+			return err
+		}
+	}
 	if isNew || before.Status != t.Status {
 		return RecomputeFactsTx(ctx, tx, []uuid.UUID{t.CustomerID})
 	}
@@ -132,4 +139,75 @@ func lrTrimRef(ref **string) {
 func lrRefElsewhere(kind string) error {
 	return &core.Error{Code: core.CodeConflict, Message: "external_ref names a " + kind + " of another customer",
 		Fields: map[string]string{"external_ref": "belongs to another customer's " + kind}}
+}
+
+// vipTicketsSQL is the one definition of VIP service (DESIGN §1): open
+// tickets of customers in a VIP group, or whose CLV is at or above $1 (the
+// top CLV decile as a scoring run found it; 0 turns that rule off), are
+// raised to at least high, with the reason recorded — the VIP group's name
+// first. Tickets already high or urgent, and closed ones, are left alone.
+// $2 limits it to those tickets; null means every ticket. Scoring runs
+// apply it to every open ticket once scores are written; a ticket write
+// applies it to the ticket written, against the last finished run's
+// threshold. It returns the id, priority and reason of each ticket raised.
+const vipTicketsSQL = `
+	update tickets t set priority = 'high', updated_at = now(), priority_reason = r.reason
+	from (
+		select x.id, coalesce(
+			(select 'VIP customer (group ' || min(g.name) || ')' from customer_groups cg join groups g on g.id = cg.group_id
+			 where cg.customer_id = x.customer_id and g.is_vip),
+			(select 'top 10% of customers by lifetime value' from scores s
+			 where s.customer_id = x.customer_id and $1::bigint > 0 and s.clv >= $1::bigint)) as reason
+		from tickets x
+		where x.status <> 'closed' and x.priority in ('low', 'normal') and ($2::uuid[] is null or x.id = any($2::uuid[]))
+	) r
+	where t.id = r.id and r.reason is not null
+	returning t.id, t.priority, t.priority_reason`
+
+// raiseTicketsForVIP applies vipTicketsSQL: to every open ticket when ids
+// is nil, else to those tickets. clvThreshold is the top-decile CLV (minor
+// units; 0 leaves only the VIP-group rule).
+func raiseTicketsForVIP(ctx context.Context, tx *sqlx.Tx, clvThreshold int64, ids []uuid.UUID) (map[uuid.UUID][2]string, error) {
+	var arg any
+	if ids != nil {
+		arg = pq.Array(uuidStrings(ids))
+	}
+	rows, err := tx.QueryContext(ctx, vipTicketsSQL, clvThreshold, arg)
+	if err != nil {
+		return nil, fmt.Errorf("raise VIP tickets: %w", err)
+	}
+	defer rows.Close()
+	out := map[uuid.UUID][2]string{}
+	for rows.Next() {
+		var id uuid.UUID
+		var prio, reason string
+		if err := rows.Scan(&id, &prio, &reason); err != nil {
+			return nil, err
+		}
+		out[id] = [2]string{prio, reason}
+	}
+	return out, rows.Err()
+}
+
+// raiseNewTicketForVIP raises a ticket just opened for (or moved to) a
+// customer by the VIP rule, against the top-decile threshold of the last
+// finished scoring run, and updates t to what was stored.
+func raiseNewTicketForVIP(ctx context.Context, tx *sqlx.Tx, t *core.Ticket) error {
+	if t.Status == "closed" || (t.Priority != "low" && t.Priority != "normal") {
+		return nil
+	}
+	var threshold int64
+	if err := tx.GetContext(ctx, &threshold, `select coalesce((select vip_clv_threshold from scoring_runs
+		where status = 'done' order by finished_at desc nulls last, id desc limit 1), 0)`); err != nil {
+		return err
+	}
+	raised, err := raiseTicketsForVIP(ctx, tx, threshold, []uuid.UUID{t.ID})
+	if err != nil {
+		return err
+	}
+	if r, ok := raised[t.ID]; ok {
+		t.Priority, t.PriorityReason = r[0], r[1]
+		return tx.GetContext(ctx, &t.UpdatedAt, `select updated_at from tickets where id = $1`, t.ID)
+	}
+	return nil
 }

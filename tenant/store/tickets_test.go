@@ -158,3 +158,64 @@ var (
 )
 
 func lrFilter(c *uuid.UUID) store.LinkFilter { return store.LinkFilter{CustomerID: c} }
+
+// TestTicketVIPPriorityAtCreation: a ticket opened for a customer in a VIP
+// group is raised to high at once with the group named (not only at the
+// next scoring run); a non-VIP customer's stays as asked; urgent is never
+// lowered; a customer in the last run's top CLV decile is raised too.
+func TestTicketVIPPriorityAtCreation(t *testing.T) {
+	e := newLREnv(t)
+	vip, plain, rich := e.customer(t, "VIP", nil), e.customer(t, "Plain", nil), e.customer(t, "Rich", nil)
+	g := core.NewID()
+	e.exec(t, `insert into groups (id, name, is_vip) values ($1, 'مشتریان ویژه', true), ($2, 'Wholesale', false)`, g, core.NewID())
+	e.exec(t, `insert into customer_groups (customer_id, group_id) values ($1, $2)`, vip, g)
+	open := func(cust uuid.UUID, prio string) core.Ticket {
+		t.Helper()
+		tk, created, err := e.st.CreateTicket(e.ctx, cust, core.TicketUpdate{Subject: lrP("help"), Priority: lrP(prio)})
+		if err != nil || !created {
+			t.Fatalf("create ticket: %v (created %v)", err, created)
+		}
+		again, err := e.st.Ticket(e.ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Priority != tk.Priority || again.PriorityReason != tk.PriorityReason {
+			t.Errorf("stored ticket %s %q, returned %s %q", again.Priority, again.PriorityReason, tk.Priority, tk.PriorityReason)
+		}
+		return tk
+	}
+	for _, c := range []struct {
+		name         string
+		cust         uuid.UUID
+		prio         string
+		want, reason string
+	}{
+		{"VIP low", vip, "low", "high", "VIP customer (group مشتریان ویژه)"},
+		{"VIP normal", vip, "normal", "high", "VIP customer (group مشتریان ویژه)"},
+		{"VIP urgent", vip, "urgent", "urgent", ""},
+		{"plain low", plain, "low", "low", ""},
+		// No finished run has a threshold yet: no top-decile rule.
+		{"rich before any run", rich, "low", "low", ""},
+	} {
+		tk := open(c.cust, c.prio)
+		if tk.Priority != c.want || tk.PriorityReason != c.reason {
+			t.Errorf("%s: got %s %q, want %s %q", c.name, tk.Priority, tk.PriorityReason, c.want, c.reason)
+		}
+	}
+	// A finished run put "Rich" in the top CLV decile.
+	run := core.NewID()
+	e.exec(t, `insert into scoring_runs (id, status, trigger, finished_at, vip_clv_threshold) values ($1, 'done', 'api', now(), 50000)`, run)
+	e.exec(t, `insert into scores (customer_id, run_id, computed_at, model, risk, risk_level, clv) values
+		($1, $3, now(), 'm', 0.2, 'low', 90000), ($2, $3, now(), 'm', 0.2, 'low', 49999)`, rich, plain, run)
+	if tk := open(rich, "low"); tk.Priority != "high" || tk.PriorityReason != "top 10% of customers by lifetime value" {
+		t.Errorf("top-decile customer's ticket = %s %q, want high with the reason", tk.Priority, tk.PriorityReason)
+	}
+	if tk := open(plain, "normal"); tk.Priority != "normal" || tk.PriorityReason != "" {
+		t.Errorf("customer just below the threshold = %s %q, want normal", tk.Priority, tk.PriorityReason)
+	}
+	// Closed tickets are not raised.
+	closed, _, err := e.st.CreateTicket(e.ctx, vip, core.TicketUpdate{Subject: lrP("old"), Priority: lrP("low"), Status: lrP("closed")})
+	if err != nil || closed.Priority != "low" {
+		t.Errorf("closed VIP ticket = %s, %v; want low", closed.Priority, err)
+	}
+}
