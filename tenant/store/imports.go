@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -58,7 +59,10 @@ type Table struct {
 
 // ImportRowError is one problem of one row.
 type ImportRowError struct {
-	Row    int    `json:"row"`
+	Row int `json:"row"`
+	// Field is the import field (see ImportColumns) the problem is about;
+	// Column names it as the file does (its header, after any mapping).
+	Field  string `json:"field"`
 	Column string `json:"column"`
 	Reason string `json:"reason"`
 }
@@ -104,9 +108,25 @@ type ImportRequest struct {
 // and writes nothing; otherwise every row is written in one transaction
 // (rows whose external_ref is known update that record), and the
 // customers' facts follow. A cancelled context rolls everything back.
+//
+// Import runs in the caller; the API and the CLI go through SubmitImport
+// and RunImport, which keep the file and the outcome in imports.
 func (s *Store) Import(ctx context.Context, req ImportRequest) (ImportResult, error) {
+	return s.importTable(ctx, req, core.NewID(), importHooks{})
+}
+
+// importHooks let RunImport report progress and record the outcome in the
+// import's own transaction.
+type importHooks struct {
+	// progress is told how many rows have been checked, now and then.
+	progress func(done int)
+	// commit runs last in the import's transaction when every row is good.
+	commit func(tx *sqlx.Tx, res *ImportResult) error
+}
+
+func (s *Store) importTable(ctx context.Context, req ImportRequest, id uuid.UUID, hooks importHooks) (ImportResult, error) {
 	start := time.Now()
-	res := ImportResult{ID: core.NewID(), Kind: req.Kind, Errors: []ImportRowError{}, Rows: len(req.Table.Rows)}
+	res := ImportResult{ID: id, Kind: req.Kind, Errors: []ImportRowError{}, Rows: len(req.Table.Rows)}
 	cols, ok := ImportColumns[req.Kind]
 	if !ok {
 		return res, core.Invalid(map[string]string{"kind": "must be customers, contacts, invoices or payments"})
@@ -119,7 +139,7 @@ func (s *Store) Import(ctx context.Context, req ImportRequest) (ImportResult, er
 	if err != nil {
 		return res, err
 	}
-	im := &importer{ctx: ctx, sc: sc, ix: ix, res: &res}
+	im := &importer{ctx: ctx, sc: sc, ix: ix, res: &res, progress: hooks.progress}
 	err = tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
 		im.tx = tx
 		var err error
@@ -146,6 +166,11 @@ func (s *Store) Import(ctx context.Context, req ImportRequest) (ImportResult, er
 				return fmt.Errorf("audit import: %w", err)
 			}
 		}
+		if hooks.commit != nil {
+			res.DurationMS = time.Since(start).Milliseconds()
+			res.Status = ImportCommitted
+			return hooks.commit(tx, &res)
+		}
 		return nil
 	})
 	res.DurationMS = time.Since(start).Milliseconds()
@@ -158,6 +183,7 @@ func (s *Store) Import(ctx context.Context, req ImportRequest) (ImportResult, er
 		return res, nil
 	}
 	if err != nil {
+		res.Status = ""
 		return res, err
 	}
 	res.Status = ImportCommitted
@@ -236,6 +262,19 @@ type importer struct {
 	sc  lrScope
 	ix  *importIndex
 	res *ImportResult
+	// progress, when set, is told how many rows have been checked.
+	progress func(done int)
+}
+
+// importProgressEvery is how many rows pass between progress reports.
+const importProgressEvery = 1000
+
+// tick reports progress every importProgressEvery rows; i is the index of
+// the row about to be checked.
+func (im *importer) tick(i int) {
+	if im.progress != nil && i > 0 && i%importProgressEvery == 0 {
+		im.progress(i)
+	}
 }
 
 // row is one data row being read.
@@ -259,7 +298,7 @@ func (r row) str(field string) string {
 }
 
 func (r row) fail(field, reason string) {
-	r.im.res.Errors = append(r.im.res.Errors, ImportRowError{Row: r.n, Column: r.im.column(field), Reason: reason})
+	r.im.res.Errors = append(r.im.res.Errors, ImportRowError{Row: r.n, Field: field, Column: r.im.column(field), Reason: reason})
 }
 
 // column names a field as the file does.
@@ -368,6 +407,7 @@ func (im *importer) customers(rows [][]string) error {
 	}
 	seenRef := map[string]int{}
 	for i, cells := range rows {
+		im.tick(i)
 		r := im.row(cells, i)
 		if err := im.ctx.Err(); err != nil {
 			return err
@@ -447,7 +487,8 @@ func (im *importer) customers(rows [][]string) error {
 			in.ValueAddedDeals = 0
 			if s := r.str("value_added_deals"); s != "" {
 				n, err := core.ParseInteger(s)
-				if err != nil || n < 0 || n > 1<<31-1 {
+				// A negative count is Normalize's to report.
+				if err != nil || n > 1<<31-1 {
 					r.fail("value_added_deals", "must be a whole number")
 					ok = false
 				}
@@ -697,6 +738,7 @@ func (im *importer) contacts(rows [][]string) error {
 	now := time.Now()
 	touched := map[uuid.UUID]bool{}
 	for i, cells := range rows {
+		im.tick(i)
 		r := im.row(cells, i)
 		if err := ctx.Err(); err != nil {
 			return err
@@ -777,6 +819,7 @@ func (im *importer) invoices(rows [][]string) error {
 	var order []string
 	byNumber := map[string]*importedInvoice{}
 	for i, cells := range rows {
+		im.tick(i)
 		r := im.row(cells, i)
 		number := r.str("number")
 		if number == "" {
@@ -861,7 +904,7 @@ func (im *importer) invoices(rows [][]string) error {
 					if field == "customer_id" || field == "currency" || field == "issued_on" {
 						continue // reported by the row already
 					}
-					im.res.Errors = append(im.res.Errors, ImportRowError{Row: ii.firstRow, Column: invoiceColumn(field), Reason: msg})
+					im.res.Errors = append(im.res.Errors, ImportRowError{Row: ii.firstRow, Field: invoiceColumn(field), Column: im.column(invoiceColumn(field)), Reason: msg})
 				}
 			}
 		}
@@ -882,7 +925,7 @@ func (im *importer) invoices(rows [][]string) error {
 			}
 		}
 		if id, ok := existingByNumber[number]; ok && (ii.existing == nil || *ii.existing != id) {
-			im.res.Errors = append(im.res.Errors, ImportRowError{Row: ii.firstRow, Column: "number", Reason: "already used by another invoice"})
+			im.res.Errors = append(im.res.Errors, ImportRowError{Row: ii.firstRow, Field: "number", Column: im.column("number"), Reason: "already used by another invoice"})
 		}
 	}
 	if len(im.res.Errors) > 0 {
@@ -901,7 +944,7 @@ func (im *importer) invoices(rows [][]string) error {
 		}
 		var cur core.Invoice
 		if err := im.sc.loadInvoice(ctx, tx, &cur, *ii.existing, true); err != nil {
-			im.res.Errors = append(im.res.Errors, ImportRowError{Row: ii.firstRow, Column: "external_ref", Reason: "names an invoice you may not change"})
+			im.res.Errors = append(im.res.Errors, ImportRowError{Row: ii.firstRow, Field: "external_ref", Column: im.column("external_ref"), Reason: "names an invoice you may not change"})
 			continue
 		}
 		touched[cur.CustomerID] = true
@@ -1051,6 +1094,7 @@ func (im *importer) payments(rows [][]string) error {
 	var all []pending
 	seenRef := map[string]int{}
 	for i, cells := range rows {
+		im.tick(i)
 		r := im.row(cells, i)
 		cust, ok := cr.customer(r, false)
 		currency := strings.ToUpper(r.str("currency"))
@@ -1331,4 +1375,346 @@ func ParseMapping(s string) (map[string]string, error) {
 		m[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
 	}
 	return m, nil
+}
+
+// ---- imports as background work ----
+
+// TaskImportRun is the asynq task type that runs a stored import. The
+// store names it because the outbox row is written here, in the same
+// transaction as the import; jobs registers the handler under this name.
+const TaskImportRun = "import:run"
+
+// Statuses of a stored import.
+const (
+	ImportQueued    = "queued"
+	ImportRunning   = "running"
+	ImportSucceeded = "succeeded"
+	ImportFailed    = "failed"
+)
+
+// MaxImportFileSize bounds a stored file (it is kept in Postgres).
+const MaxImportFileSize = 64 << 20
+
+// ImportJob is an import as recorded in imports (without its file).
+type ImportJob struct {
+	ID           uuid.UUID         `db:"id"`
+	Kind         string            `db:"kind"`
+	Status       string            `db:"status"`
+	FileName     string            `db:"file_name"`
+	Format       string            `db:"format"`
+	Mapping      map[string]string `db:"-"`
+	FileSize     int64             `db:"file_size"`
+	RequestedBy  *uuid.UUID        `db:"requested_by"`
+	RowsTotal    int               `db:"rows_total"`
+	RowsDone     int               `db:"rows_done"`
+	Created      int               `db:"created"`
+	Updated      int               `db:"updated"`
+	Unchanged    int               `db:"unchanged"`
+	Errors       []ImportRowError  `db:"-"`
+	Error        string            `db:"error"`
+	Attempts     int               `db:"attempts"`
+	ScoringRunID *uuid.UUID        `db:"scoring_run_id"`
+	RequestedAt  time.Time         `db:"requested_at"`
+	StartedAt    *time.Time        `db:"started_at"`
+	FinishedAt   *time.Time        `db:"finished_at"`
+	DurationMS   *int64            `db:"duration_ms"`
+	// Pending reports that work remains: the import has not ended, or it
+	// succeeded and its scoring run is not yet requested (its outbox row
+	// is still pending).
+	Pending bool `db:"pending"`
+}
+
+// Finished reports whether the import has ended, well or not.
+func (j ImportJob) Finished() bool { return j.Status == ImportSucceeded || j.Status == ImportFailed }
+
+const importJobCols = `id, kind, status, file_name, format, mapping, file_size, requested_by, rows_total, rows_done,
+	created, updated, unchanged, errors, error, attempts, scoring_run_id, requested_at, started_at, finished_at, duration_ms,
+	coalesce((select o.status = 'pending' from control.outbox o where o.kind = 'import:run' and o.ref = imports.id), false) as pending`
+
+// importJobRow is an imports row as scanned.
+type importJobRow struct {
+	ImportJob
+	MappingJSON []byte `db:"mapping"`
+	ErrorsJSON  []byte `db:"errors"`
+}
+
+func getImportJob(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID, lock bool) (ImportJob, error) {
+	var r importJobRow
+	stmt := `select ` + importJobCols + ` from imports where id = $1`
+	if lock {
+		stmt += ` for update of imports`
+	}
+	err := sqlx.GetContext(ctx, q, &r, stmt, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ImportJob{}, core.Errorf(core.CodeNotFound, "import not found")
+	}
+	if err != nil {
+		return ImportJob{}, err
+	}
+	j := r.ImportJob
+	j.Mapping, j.Errors = map[string]string{}, []ImportRowError{}
+	if err := json.Unmarshal(r.MappingJSON, &j.Mapping); err != nil {
+		return j, fmt.Errorf("import %s mapping: %w", id, err)
+	}
+	if err := json.Unmarshal(r.ErrorsJSON, &j.Errors); err != nil {
+		return j, fmt.Errorf("import %s errors: %w", id, err)
+	}
+	return j, nil
+}
+
+// ImportSubmission is a file to import in the background.
+type ImportSubmission struct {
+	Kind     string
+	FileName string
+	// Format is csv or xlsx.
+	Format  string
+	Mapping map[string]string
+	Data    []byte
+	// IP and UserAgent are the request's, for the audit line the import
+	// writes when it ends.
+	IP, UserAgent string
+}
+
+// ImportPayload is the payload of an import:run task.
+type ImportPayload struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	ImportID uuid.UUID `json:"import_id"`
+}
+
+// ImportLockKey is the advisory lock a handler holds while it runs an
+// import, so that one import never runs twice at once.
+func ImportLockKey(id uuid.UUID) string { return "import:" + id.String() }
+
+// SubmitImport checks what can be checked without the rows (kind, format,
+// a readable file, a mapping whose columns exist) and stores the file as a
+// queued import together with its outbox row, in one transaction: once
+// this returns, the import will run even if Redis loses its task. The
+// actor in ctx is who the import runs as. It returns the import and the
+// outbox row to enqueue.
+func (s *Store) SubmitImport(ctx context.Context, sub ImportSubmission) (ImportJob, OutboxRow, error) {
+	t, err := core.TenantFrom(ctx)
+	if err != nil {
+		return ImportJob{}, OutboxRow{}, err
+	}
+	act, ok := core.ActorFrom(ctx)
+	if !ok {
+		return ImportJob{}, OutboxRow{}, &core.Error{Code: core.CodeInternal, Message: "no actor in context"}
+	}
+	cols, ok := ImportColumns[sub.Kind]
+	if !ok {
+		return ImportJob{}, OutboxRow{}, core.Invalid(map[string]string{"kind": "must be customers, contacts, invoices or payments"})
+	}
+	if len(sub.Data) > MaxImportFileSize {
+		return ImportJob{}, OutboxRow{}, core.Invalid(map[string]string{"file": fmt.Sprintf("larger than %d MB", MaxImportFileSize>>20)})
+	}
+	tbl, err := ReadTable(bytes.NewReader(sub.Data), sub.Format)
+	if err != nil {
+		return ImportJob{}, OutboxRow{}, err
+	}
+	if _, err := newImportIndex(sub.Kind, cols, sub.Mapping, tbl.Header); err != nil {
+		return ImportJob{}, OutboxRow{}, err
+	}
+	mapping := sub.Mapping
+	if mapping == nil {
+		mapping = map[string]string{}
+	}
+	mj, err := json.Marshal(mapping)
+	if err != nil {
+		return ImportJob{}, OutboxRow{}, err
+	}
+	var by *uuid.UUID
+	if act.UserID != uuid.Nil {
+		u := act.UserID
+		by = &u
+	}
+	id := core.NewID()
+	payload, _ := json.Marshal(ImportPayload{TenantID: t.ID, ImportID: id})
+	row := OutboxRow{ID: core.NewID(), TenantID: t.ID, Kind: TaskImportRun, Ref: id, Queue: "default",
+		Payload: payload, LockKey: ImportLockKey(id), Attempt: 1}
+	var job ImportJob
+	err = tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			insert into imports (id, kind, file_name, format, mapping, file, file_size, requested_by, requested_email, own_records,
+				request_ip, user_agent, rows_total)
+			values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			id, sub.Kind, scoringTruncate(sub.FileName, 500), strings.ToLower(sub.Format), mj, sub.Data, len(sub.Data), by, act.Email,
+			act.OwnRecordsOnly && !act.System, scoringTruncate(sub.IP, 200), scoringTruncate(sub.UserAgent, 500), len(tbl.Rows)); err != nil {
+			return fmt.Errorf("store import: %w", err)
+		}
+		if err := tx.GetContext(ctx, &row.NotBefore, `
+			insert into control.outbox (id, tenant_id, kind, ref, queue, payload, lock_key)
+			values ($1, $2, $3, $4, $5, $6, $7) returning not_before`,
+			row.ID, row.TenantID, row.Kind, row.Ref, row.Queue, []byte(row.Payload), row.LockKey); err != nil {
+			return fmt.Errorf("write outbox: %w", err)
+		}
+		job, err = getImportJob(ctx, tx, id, false)
+		return err
+	})
+	return job, row, err
+}
+
+// ImportJob returns one import of the context's tenant.
+func (s *Store) ImportJob(ctx context.Context, id uuid.UUID) (ImportJob, error) {
+	var j ImportJob
+	err := tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var err error
+		j, err = getImportJob(ctx, tx, id, false)
+		return err
+	})
+	return j, err
+}
+
+// RunImport runs a stored import, all or nothing, exactly as Import does,
+// and records the outcome. The caller holds ImportLockKey(id). An import
+// that has ended is returned as it is, untouched (a re-delivered task).
+// Otherwise it is marked running (one more attempt; past maxAttempts it
+// fails instead), the file is imported as the user who submitted it, and:
+//   - every row good: the rows, the audit line and the import's success
+//     (counts, timings) commit in one transaction; the outbox row stays
+//     pending until ImportScoringRequested records the scoring run;
+//   - bad rows: nothing of the file is written, the import fails with
+//     every bad row, and its outbox row is closed;
+//   - any other error is returned with the import left running, for the
+//     caller to retry (RunImport again) or give up (FailImport).
+//
+// rows_done is written outside the import's transaction every 1,000 rows,
+// so GET shows progress while it runs.
+func (s *Store) RunImport(ctx context.Context, id uuid.UUID, maxAttempts int) (ImportJob, error) {
+	var job ImportJob
+	var file []byte
+	var email, ip, ua string
+	var own bool
+	err := tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var err error
+		if job, err = getImportJob(ctx, tx, id, true); err != nil || job.Finished() {
+			return err
+		}
+		if err := tx.GetContext(ctx, &job.Attempts, `
+			update imports set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, clock_timestamp())
+			where id = $1 returning attempts`, id); err != nil {
+			return err
+		}
+		job.Status = ImportRunning
+		if maxAttempts > 0 && job.Attempts > maxAttempts {
+			return nil
+		}
+		row := tx.QueryRowxContext(ctx, `select file, requested_email, own_records, request_ip, user_agent from imports where id = $1`, id)
+		return row.Scan(&file, &email, &own, &ip, &ua)
+	})
+	if err != nil || job.Finished() {
+		return job, err
+	}
+	if maxAttempts > 0 && job.Attempts > maxAttempts {
+		return s.FailImport(ctx, id, fmt.Errorf("gave up after %d attempts", job.Attempts-1))
+	}
+	t, err := core.TenantFrom(ctx)
+	if err != nil {
+		return job, err
+	}
+	// Run as the submitter, within their reach (their own-records scope).
+	actx := ctx
+	if job.RequestedBy != nil {
+		actx = core.WithActor(ctx, core.Actor{UserID: *job.RequestedBy, Email: email, OwnRecordsOnly: own})
+	}
+	tbl, err := ReadTable(bytes.NewReader(file), job.Format)
+	file = nil
+	if err != nil {
+		return job, err
+	}
+	tid := t.ID
+	ev := tenant.AuditEvent{TenantID: &tid, ActorID: job.RequestedBy, ActorEmail: email, Target: job.Kind, IP: ip, UserAgent: ua}
+	if job.RequestedBy == nil && email == "" {
+		ev.ActorEmail = "system"
+	}
+	committed := ev
+	committed.Action = AuditImportCommitted
+	progress := func(done int) {
+		// Its own short transaction: the import's is not visible yet.
+		_ = tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `update imports set rows_done = greatest(rows_done, $2) where id = $1 and status = 'running'`, id, done)
+			return err
+		})
+	}
+	res, err := s.importTable(actx, ImportRequest{Kind: job.Kind, Mapping: job.Mapping, Table: tbl, Audit: &committed}, id, importHooks{
+		progress: progress,
+		commit: func(tx *sqlx.Tx, res *ImportResult) error {
+			_, err := tx.ExecContext(ctx, `
+				update imports set status = 'succeeded', rows_total = $2, rows_done = $2, created = $3, updated = $4, unchanged = $5,
+					errors = '[]', error = '', finished_at = clock_timestamp(), duration_ms = $6
+				where id = $1`, id, res.Rows, res.Created, res.Updated, res.Unchanged, res.DurationMS)
+			return err
+		},
+	})
+	if err != nil {
+		return job, err
+	}
+	if res.Status == ImportRejected {
+		errs, _ := json.Marshal(res.Errors)
+		rejected := ev
+		rejected.Action = AuditImportRejected
+		rejected.Detail = map[string]any{"import_id": id, "kind": job.Kind, "file": job.FileName, "rows": res.Rows, "bad_rows": len(res.Errors)}
+		err = tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `
+				update imports set status = 'failed', rows_total = $2, rows_done = $2, created = 0, updated = 0, unchanged = 0,
+					errors = $3, error = $4, finished_at = clock_timestamp(), duration_ms = $5
+				where id = $1`, id, res.Rows, errs, fmt.Sprintf("%d problems in the file; nothing was imported", len(res.Errors)), res.DurationMS); err != nil {
+				return err
+			}
+			if err := tenant.RecordAudit(ctx, tx, rejected); err != nil {
+				return fmt.Errorf("audit import: %w", err)
+			}
+			return outboxClose(ctx, tx, TaskImportRun, id)
+		})
+		if err != nil {
+			return job, err
+		}
+	}
+	return s.ImportJob(ctx, id)
+}
+
+// Audit actions of imports.
+const (
+	AuditImportCommitted = "import.committed"
+	AuditImportRejected  = "import.rejected"
+)
+
+// FailImport ends an import that cannot succeed (the file cannot be read,
+// or it used its attempts) with a message for the user; nothing of its
+// file was written. An import that has ended is left as it is.
+func (s *Store) FailImport(ctx context.Context, id uuid.UUID, cause error) (ImportJob, error) {
+	msg := "the import failed"
+	if ce := (*core.Error)(nil); errors.As(cause, &ce) && ce.Code == core.CodeInvalid {
+		msg = ce.Error()
+		for f, m := range ce.Fields {
+			msg = f + ": " + m
+			break
+		}
+	} else if cause != nil {
+		msg = "the import failed: " + cause.Error()
+	}
+	err := tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			update imports set status = 'failed', error = $2, finished_at = clock_timestamp(),
+				duration_ms = (extract(epoch from clock_timestamp() - coalesce(started_at, requested_at)) * 1000)::bigint
+			where id = $1 and status in ('queued', 'running')`, id, scoringTruncate(msg, 1000)); err != nil {
+			return err
+		}
+		return outboxClose(ctx, tx, TaskImportRun, id)
+	})
+	if err != nil {
+		return ImportJob{}, err
+	}
+	return s.ImportJob(ctx, id)
+}
+
+// ImportScoringRequested records the scoring run a succeeded import asked
+// for (nil when none could be requested) and closes its outbox row: the
+// import's work is then complete.
+func (s *Store) ImportScoringRequested(ctx context.Context, id uuid.UUID, runID *uuid.UUID) error {
+	return tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `update imports set scoring_run_id = $2 where id = $1`, id, runID); err != nil {
+			return err
+		}
+		return outboxClose(ctx, tx, TaskImportRun, id)
+	})
 }

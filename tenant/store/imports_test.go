@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant/store"
+	"github.com/gomato/gomato/tenant/tenanttest"
 )
 
 // lrTable builds a table from a header and rows.
@@ -133,11 +135,11 @@ func TestImportRowErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []store.ImportRowError{
-		{Row: 3, Column: "Sum", Reason: "too many decimals for USD (2)"},
-		{Row: 4, Column: "Customer", Reason: `no customer with external_ref "C-9"`},
-		{Row: 5, Column: "Cur", Reason: "must be a known ISO 4217 code"},
-		{Row: 6, Column: "Date", Reason: "not a date (YYYY-MM-DD)"},
-		{Row: 7, Column: "Ref", Reason: "also on row 2"},
+		{Row: 3, Field: "amount", Column: "Sum", Reason: "too many decimals for USD (2)"},
+		{Row: 4, Field: "customer_ref", Column: "Customer", Reason: `no customer with external_ref "C-9"`},
+		{Row: 5, Field: "currency", Column: "Cur", Reason: "must be a known ISO 4217 code"},
+		{Row: 6, Field: "paid_on", Column: "Date", Reason: "not a date (YYYY-MM-DD)"},
+		{Row: 7, Field: "external_ref", Column: "Ref", Reason: "also on row 2"},
 	}
 	if lrJSON(res.Errors) != lrJSON(want) {
 		t.Errorf("errors\n got %s\nwant %s", lrJSON(res.Errors), lrJSON(want))
@@ -356,5 +358,154 @@ func TestImportContactsAndUpdates(t *testing.T) {
 	}
 	if n := e.count(t, `select count(*) from contacts where is_primary`); n != 1 {
 		t.Errorf("%d primary contacts, want 1", n)
+	}
+}
+
+// TestImportJobLifecycle: a submitted file is stored queued with its
+// outbox row; running it commits every row, the audit line and the
+// import's success together; its outbox row waits for the scoring run to
+// be recorded; running it again changes nothing.
+func TestImportJobLifecycle(t *testing.T) {
+	e := newLREnv(t)
+	user := core.NewID()
+	ctx := core.WithActor(core.WithTenant(context.Background(), e.tn), core.Actor{UserID: user, Email: "imp@example.test"})
+	csv := "Code,Name\nA-1,علی\u200cرضا\nA-2,Beta\nA-3,Gamma\n"
+	job, row, err := e.st.SubmitImport(ctx, store.ImportSubmission{Kind: store.ImportCustomers, FileName: "c.csv", Format: "csv",
+		Mapping: map[string]string{"external_ref": "Code", "name": "Name"}, Data: []byte(csv), IP: "10.0.0.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != store.ImportQueued || job.RowsTotal != 3 || job.RowsDone != 0 || !job.Pending || job.RequestedBy == nil || *job.RequestedBy != user {
+		t.Fatalf("submitted = %+v", job)
+	}
+	if row.Kind != store.TaskImportRun || row.Ref != job.ID || row.TenantID != e.tn.ID {
+		t.Errorf("outbox row = %+v", row)
+	}
+	if n := e.count(t, `select count(*) from customers`); n != 0 {
+		t.Fatalf("%d customers before the import ran", n)
+	}
+	done, err := e.st.RunImport(e.ctx, job.ID, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != store.ImportSucceeded || done.Created != 3 || done.RowsDone != 3 || done.Attempts != 1 || done.FinishedAt == nil || done.DurationMS == nil {
+		t.Fatalf("ran = %+v", done)
+	}
+	if !done.Pending {
+		t.Error("the outbox row was closed before a scoring run was recorded")
+	}
+	if n := e.count(t, `select count(*) from customers where name = 'علی‌رضا' and external_ref = 'A-1'`); n != 1 {
+		t.Errorf("imported customer missing (%d)", n)
+	}
+	var audit struct {
+		Email string `db:"actor_email"`
+		IP    string `db:"ip"`
+		N     int    `db:"n"`
+	}
+	if err := e.env.DB.Get(&audit, `select actor_email, ip, count(*) over () as n from control.audit_log
+		where tenant_id = $1 and action = 'import.committed' and actor_id = $2`, e.tn.ID, user); err != nil || audit.N != 1 || audit.Email != "imp@example.test" || audit.IP != "10.0.0.7" {
+		t.Errorf("audit = %+v, %v; want one line as the submitter", audit, err)
+	}
+	run := core.NewID()
+	if err := e.st.ImportScoringRequested(e.ctx, job.ID, &run); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	if err := e.env.DB.Get(&status, `select status from control.outbox where kind = 'import:run' and ref = $1`, job.ID); err != nil || status != "done" {
+		t.Errorf("outbox status = %q, %v; want done", status, err)
+	}
+	// A re-delivered task: nothing happens.
+	again, err := e.st.RunImport(e.ctx, job.ID, 5)
+	if err != nil || again.Status != store.ImportSucceeded || again.Attempts != 1 || again.Pending || again.ScoringRunID == nil || *again.ScoringRunID != run {
+		t.Fatalf("second run = %+v, %v", again, err)
+	}
+	if n := e.count(t, `select count(*) from customers`); n != 3 {
+		t.Errorf("%d customers after a second delivery, want 3", n)
+	}
+	// Another tenant cannot read it.
+	other := e.env.Tenant(t, "beta")
+	if _, err := e.st.ImportJob(tenanttest.Ctx(other), job.ID); core.ErrorCode(err) != core.CodeNotFound {
+		t.Errorf("import from another tenant: %v, want not_found", err)
+	}
+}
+
+// TestImportJobRejected: a file with bad rows fails with every bad row
+// (row, field, column, reason), commits nothing, and its work is closed.
+func TestImportJobRejected(t *testing.T) {
+	e := newLREnv(t)
+	csv := "external_ref,name,value_added_deals\nA-1,Alpha,3\nA-2,,1\nA-3,Gamma,-1\n"
+	job, _, err := e.st.SubmitImport(e.ctx, store.ImportSubmission{Kind: store.ImportCustomers, Format: "csv", Data: []byte(csv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := e.st.RunImport(e.ctx, job.ID, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.ImportRowError{
+		{Row: 3, Field: "name", Column: "name", Reason: "required"},
+		{Row: 4, Field: "value_added_deals", Column: "value_added_deals", Reason: "must not be negative"},
+	}
+	if done.Status != store.ImportFailed || done.Pending || done.Created != 0 || done.RowsDone != 3 || done.Error == "" {
+		t.Fatalf("rejected = %+v", done)
+	}
+	if got, w := lrJSON(done.Errors), lrJSON(want); got != w {
+		t.Errorf("bad rows\n got %s\nwant %s", got, w)
+	}
+	if n := e.count(t, `select count(*) from customers`); n != 0 {
+		t.Errorf("%d customers after a rejected import", n)
+	}
+	var n int
+	_ = e.env.DB.Get(&n, `select count(*) from control.audit_log where tenant_id = $1 and action = 'import.rejected'`, e.tn.ID)
+	if n != 1 {
+		t.Errorf("%d rejection audit lines, want 1", n)
+	}
+}
+
+// TestImportJobRunsAsTheSubmitter: an own-records user's import reaches
+// only their customers, as it did in the request.
+func TestImportJobRunsAsTheSubmitter(t *testing.T) {
+	e := newLREnv(t)
+	me := core.NewID()
+	e.customer(t, "not mine", nil)
+	e.exec(t, `update customers set external_ref = 'THEIRS'`)
+	mine := e.customer(t, "mine", &me)
+	e.exec(t, `update customers set external_ref = 'MINE' where id = $1`, mine)
+	ctx := core.WithActor(core.WithTenant(context.Background(), e.tn), core.Actor{UserID: me, OwnRecordsOnly: true})
+	file := "customer_ref,first_name\nMINE,Sara\nTHEIRS,Reza\n"
+	job, _, err := e.st.SubmitImport(ctx, store.ImportSubmission{Kind: store.ImportContacts, Format: "csv", Data: []byte(file)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := e.st.RunImport(e.ctx, job.ID, 5) // the worker's context carries the system actor
+	if err != nil || done.Status != store.ImportFailed || len(done.Errors) != 1 || done.Errors[0].Row != 3 || done.Errors[0].Field != "customer_ref" {
+		t.Fatalf("scoped import = %+v, %v; want row 3 refused", done, err)
+	}
+}
+
+// TestSubmitImportChecksTheFile: what can be known without the rows is a
+// field error at once, and nothing is stored.
+func TestSubmitImportChecksTheFile(t *testing.T) {
+	e := newLREnv(t)
+	for _, c := range []struct {
+		name, kind, format, data string
+		mapping                  map[string]string
+		field                    string
+	}{
+		{"unknown kind", "widgets", "csv", "name\nx\n", nil, "kind"},
+		{"empty file", "customers", "csv", "", nil, "file"},
+		{"not xlsx", "customers", "xlsx", "name\nx\n", nil, "file"},
+		{"no known column", "customers", "csv", "colour\nred\n", nil, "file"},
+		{"mapped column missing", "customers", "csv", "name\nx\n", map[string]string{"email": "E-mail"}, "mapping.email"},
+		{"bad format", "customers", "pdf", "name\nx\n", nil, "format"},
+	} {
+		_, _, err := e.st.SubmitImport(e.ctx, store.ImportSubmission{Kind: c.kind, Format: c.format, Data: []byte(c.data), Mapping: c.mapping})
+		var ce *core.Error
+		if !errors.As(err, &ce) || ce.Code != core.CodeInvalid || ce.Fields[c.field] == "" {
+			t.Errorf("%s: %v, want invalid naming %s", c.name, err, c.field)
+		}
+	}
+	if n := e.count(t, `select count(*) from imports`); n != 0 {
+		t.Errorf("%d imports stored", n)
 	}
 }
