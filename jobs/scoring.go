@@ -3,7 +3,9 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
@@ -29,6 +31,11 @@ type ScoringConfig struct {
 	// MaxAttempts bounds how often one run is started (crashes and
 	// transient errors included) before it is failed (default 5).
 	MaxAttempts int
+	// FitSample bounds how many customers the models are fitted on
+	// (default 200,000): a tenant with more is fitted on a random sample
+	// of about that many and then scored in full, batch by batch; a
+	// negative value fits every tenant in full.
+	FitSample int
 }
 
 func (c *ScoringConfig) defaults() {
@@ -40,6 +47,9 @@ func (c *ScoringConfig) defaults() {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 5
+	}
+	if c.FitSample == 0 {
+		c.FitSample = 200000
 	}
 }
 
@@ -108,21 +118,15 @@ func (w *Worker) handleScoringRun(ctx context.Context, t *asynq.Task) error {
 	return err
 }
 
-// customerMeta is what the job keeps of each customer beside the model
-// input: who owns it and what the last run said.
-type customerMeta struct {
-	id          uuid.UUID
-	name        string
-	owner       *uuid.UUID
-	status      string
-	openRescue  bool
-	prev        *store.PrevScore
-	override    *time.Time
-	specialties []string
-}
-
-// score loads the tenant's customers in batches, runs the retention
-// pipeline and writes the scores, alerts and run record in one transaction.
+// score fits the tenant's models and writes the scores, alerts and run
+// record in one transaction (CompleteRun). A tenant of at most
+// FitSample customers is read once, fitted in full and scored from
+// memory; a larger one is fitted on a random sample of FitSample
+// customers (the models' parameters describe the population, so a large
+// random sample pins them down) and then read again in batches, which
+// are scored and written as they come, so memory is bounded by the sample
+// and a few batches, not by the tenant. Reading, scoring and writing
+// overlap (one goroutine each).
 func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun) error {
 	loc, err := time.LoadLocation(tn.TimeZone)
 	if err != nil {
@@ -132,81 +136,93 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 	lastLocal := eff.Add(-time.Nanosecond).In(loc)
 	lastDay := time.Date(lastLocal.Year(), lastLocal.Month(), lastLocal.Day(), 0, 0, 0, 0, time.UTC)
 	settings := w.scoringSettings(ctx)
+	cfg := w.cfg.Scoring
 
 	timings := map[string]int64{}
 	start := time.Now()
-	var custs []retention.CustomerInput
-	var metas []customerMeta
-	err = w.store.LoadScoringInputs(ctx, eff, lastDay, w.cfg.Scoring.BatchSize, func(batch []store.ScoringInput) error {
+	var fitIn []retention.CustomerInput
+	var kept [][]store.ScoringInput
+	sample, err := w.store.LoadScoringSample(ctx, eff, lastDay, cfg.FitSample, sampleSeed(run.ID), cfg.BatchSize, func(batch []store.ScoringInput) error {
 		for i := range batch {
-			c := &batch[i]
-			custs = append(custs, modelInput(c, loc))
-			metas = append(metas, customerMeta{id: c.ID, name: c.Name, owner: c.OwnerID, status: c.Status,
-				openRescue: c.OpenRescue, prev: c.Prev, override: c.ForecastOverrideAt, specialties: c.Specialties})
+			fitIn = append(fitIn, modelInput(&batch[i], loc))
 		}
+		kept = append(kept, batch)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("load customers: %w", err)
 	}
-	timings["load"] = time.Since(start).Milliseconds()
+	timings["load_fit_population"] = time.Since(start).Milliseconds()
 
 	start = time.Now()
-	res, err := retention.Score(retention.TenantInput{Location: loc, Customers: custs},
-		retention.Options{AsOf: eff, Unit: w.cfg.Scoring.Unit, CountFreeOrders: true, Thresholds: settings.thresholds})
+	model, err := retention.Fit(retention.TenantInput{Location: loc, Customers: fitIn},
+		retention.Options{AsOf: eff, Unit: cfg.Unit, CountFreeOrders: true, Thresholds: settings.thresholds})
 	if err != nil {
-		return fmt.Errorf("score: %w", err)
+		return fmt.Errorf("fit: %w", err)
 	}
-	custs = nil // the inputs are no longer needed; let them go before the write
-	timings["score"] = time.Since(start).Milliseconds()
+	timings["fit"] = time.Since(start).Milliseconds()
+	// What the scoring pass reads: the customers already in memory, or the
+	// whole tenant again, batch by batch.
+	source := func(ctx context.Context, fn func([]store.ScoringInput, []retention.CustomerInput) error) error {
+		off := 0
+		for _, b := range kept {
+			if err := fn(b, fitIn[off:off+len(b)]); err != nil {
+				return err
+			}
+			off += len(b)
+		}
+		return nil
+	}
+	if sample.Sampled {
+		fitIn, kept = nil, nil // the sample has done its work
+		source = func(ctx context.Context, fn func([]store.ScoringInput, []retention.CustomerInput) error) error {
+			return w.store.LoadScoringInputs(ctx, eff, lastDay, cfg.BatchSize, func(b []store.ScoringInput) error {
+				in := make([]retention.CustomerInput, len(b))
+				for i := range b {
+					in[i] = modelInput(&b[i], loc)
+				}
+				return fn(b, in)
+			})
+		}
+	}
 
 	if w.scoreHook != nil {
 		if err := w.scoreHook(ctx, run); err != nil {
 			return err
 		}
 	}
-
 	firstRun, err := w.store.FirstScoringRun(ctx, run.ID)
 	if err != nil {
 		return err
 	}
-	alerts := decideAlerts(res, metas, eff, firstRun, settings, tn.Locale)
-
-	levels, clvs := store.RunLevels{}, make([]int64, 0, len(res.Scores))
-	for _, s := range res.Scores {
-		if s.Model == retention.ModelNone {
-			continue // no purchase day and no contract: nothing to score
-		}
-		l := &levels.Low
-		switch s.Level {
-		case retention.RiskMedium:
-			l = &levels.Medium
-		case retention.RiskHigh:
-			l = &levels.High
-		}
-		l.Customers++
-		l.CLV += s.CLV
-		l.RevenueAtRisk += int64(math.Round(s.Risk * float64(s.CLV)))
-		clvs = append(clvs, s.CLV)
-	}
+	acc := newRunAcc(eff, firstRun, settings, tn.Locale)
+	unit := model.Result().Unit
 	start = time.Now()
 	_, err = w.store.CompleteRun(ctx, run.ID, func(write store.ScoreWriter) error {
-		for i := range res.Scores {
-			// A customer with no purchase day and no contract (e.g. only
-			// credit notes) has no history to estimate a risk from: no
-			// score row rather than an invented one; the run counts them
-			// as no_history.
-			if res.Scores[i].Model == retention.ModelNone {
-				continue
+		return pipeline(ctx, source, func(raw []store.ScoringInput, in []retention.CustomerInput) ([]store.ScoreRow, error) {
+			scores, err := model.Score(in)
+			if err != nil {
+				return nil, err
 			}
-			if err := write(scoreRow(&res.Scores[i], metas[i].id, res.Unit, tn.Currency)); err != nil {
-				return err
+			rows := make([]store.ScoreRow, 0, len(scores))
+			for i := range scores {
+				s := &scores[i]
+				acc.add(s, &raw[i])
+				// A customer with no purchase day and no contract (e.g.
+				// only credit notes) has no history to estimate a risk
+				// from: no score row rather than an invented one; the run
+				// counts them as no_history.
+				if s.Model == retention.ModelNone {
+					continue
+				}
+				rows = append(rows, scoreRow(s, raw[i].ID, unit, tn.Currency))
 			}
-		}
-		return nil
-	}, func() []store.Alert { return alerts }, func() store.RunResult {
-		return store.RunResult{Model: modelJSON(res), BacktestAUC: backtestAUC(res), Levels: levels,
-			Timings: timings, VIPCLVThreshold: topDecile(clvs)}
+			return rows, nil
+		}, write)
+	}, acc.result, func() store.RunResult {
+		timings["score_and_write"] = time.Since(start).Milliseconds()
+		return store.RunResult{Model: modelJSON(model.Result(), acc, sample), BacktestAUC: backtestAUC(model.Result()),
+			Levels: acc.levels, Timings: timings, VIPCLVThreshold: topDecile(acc.clvs)}
 	})
 	if err != nil {
 		return err
@@ -215,7 +231,7 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 	// system forecast on each customer. A failure here does not undo the
 	// run: the next run completes the copy.
 	start = time.Now()
-	n, err := w.store.SyncForecasts(ctx, run.ID, w.cfg.Scoring.BatchSize)
+	n, err := w.store.SyncForecasts(ctx, run.ID, cfg.BatchSize)
 	if err != nil {
 		w.cfg.Log.Error("copy forecasts onto customers; the next run completes it", "run_id", run.ID, "err", err)
 		return nil
@@ -225,6 +241,180 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 	}
 	w.cfg.Log.Info("forecasts copied onto customers", "run_id", run.ID, "customers", n, "ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// sampleSeed derives the fit sample's seed from the run, so a retried run
+// fits on the same customers.
+func sampleSeed(id uuid.UUID) float64 {
+	h := fnv.New32a()
+	h.Write(id[:])
+	return float64(h.Sum32()) / (1 << 32)
+}
+
+// pipeline reads batches from source, turns each into score rows with
+// score, and hands the rows to write, the three stages overlapping: while
+// one batch is written the next is scored and the one after is read.
+// Memory holds at most a few batches. The first error stops all stages.
+func pipeline(ctx context.Context, source func(context.Context, func([]store.ScoringInput, []retention.CustomerInput) error) error,
+	score func([]store.ScoringInput, []retention.CustomerInput) ([]store.ScoreRow, error), write store.ScoreWriter) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type batch struct {
+		raw []store.ScoringInput
+		in  []retention.CustomerInput
+	}
+	loaded := make(chan batch, 1)
+	scored := make(chan []store.ScoreRow, 1)
+	errs := make(chan error, 2)
+	go func() {
+		defer close(loaded)
+		errs <- source(ctx, func(raw []store.ScoringInput, in []retention.CustomerInput) error {
+			select {
+			case loaded <- batch{raw, in}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	go func() {
+		defer close(scored)
+		errs <- func() error {
+			for b := range loaded {
+				rows, err := score(b.raw, b.in)
+				if err != nil {
+					return err
+				}
+				select {
+				case scored <- rows:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			return nil
+		}()
+	}()
+	var werr error
+	for rows := range scored {
+		if werr != nil {
+			continue // drain, so the stages above can finish
+		}
+		for i := range rows {
+			if werr = write(rows[i]); werr != nil {
+				cancel()
+				break
+			}
+		}
+	}
+	e1, e2 := <-errs, <-errs
+	if werr != nil {
+		return werr
+	}
+	// The stage that failed first cancelled nothing itself: report its
+	// error rather than the other's context error.
+	for _, e := range []error{e1, e2} {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			return e
+		}
+	}
+	return errors.Join(e1, e2)
+}
+
+// runAcc gathers, batch by batch, what the run records beside the scores:
+// per-level counts and totals, the CLVs for the VIP decile, counts, and
+// the alerts (on a first run, the baseline of the most valuable high-risk
+// customers per owner, kept as they stream by).
+type runAcc struct {
+	eff      time.Time
+	firstRun bool
+	set      scoringSettings
+	locale   string
+
+	customers, buyers, noHistory int
+	levels                       store.RunLevels
+	clvs                         []int64
+	alerts                       []store.Alert
+	baseline                     *retention.BaselinePicker[store.Alert]
+}
+
+func newRunAcc(eff time.Time, firstRun bool, set scoringSettings, locale string) *runAcc {
+	a := &runAcc{eff: eff, firstRun: firstRun, set: set, locale: locale}
+	if firstRun {
+		a.baseline = retention.NewBaselinePicker[store.Alert](retention.BaselineFirstRun)
+	}
+	return a
+}
+
+// add accounts for one customer's score, in load order.
+func (a *runAcc) add(s *retention.CustomerScore, c *store.ScoringInput) {
+	a.customers++
+	if s.DaysSinceLast >= 0 {
+		a.buyers++
+	}
+	if s.Model == retention.ModelNone {
+		a.noHistory++
+	} else {
+		l := &a.levels.Low
+		switch s.Level {
+		case retention.RiskMedium:
+			l = &a.levels.Medium
+		case retention.RiskHigh:
+			l = &a.levels.High
+		}
+		l.Customers++
+		l.CLV += s.CLV
+		l.RevenueAtRisk += int64(math.Round(s.Risk * float64(s.CLV)))
+		a.clvs = append(a.clvs, s.CLV)
+	}
+	// The alert decision of DESIGN §7: on a tenant's first run, the
+	// baseline; afterwards, events between the previous run and this one.
+	// Customers with an open rescue task, legacy and inactive customers
+	// never get one (the decision functions check, and Postgres enforces
+	// one open rescue task per customer).
+	if a.firstRun {
+		owner := ""
+		if c.OwnerID != nil {
+			owner = c.OwnerID.String()
+		}
+		a.baseline.Offer(retention.BaselineCandidate{Owner: owner, Status: retention.Status(c.Status), AlertOpen: c.OpenRescue, Level: s.Level, CLV: s.CLV},
+			func() store.Alert { return a.alert(s, c, "baseline") })
+		return
+	}
+	cur := retention.AlertSnapshot{RunAt: a.eff, Level: s.Level, PAlive: s.PAlive, ForecastAt: s.ForecastAt, UsualGapDays: s.UsualGapDays}
+	if c.ForecastOverrideAt != nil {
+		cur.ForecastAt = c.ForecastOverrideAt // the user's forecast wins
+	}
+	var prev *retention.AlertSnapshot
+	if p := c.Prev; p != nil {
+		prev = &retention.AlertSnapshot{RunAt: p.RunAt, Level: retention.RiskLevel(p.Level), PAlive: p.PAlive,
+			ForecastAt: p.ForecastAt, UsualGapDays: p.UsualGapDays}
+	}
+	why := retention.DecideAlert(retention.AlertInput{Status: retention.Status(c.Status), AlertOpen: c.OpenRescue, Previous: prev, Current: cur})
+	if why != retention.AlertNone {
+		a.alerts = append(a.alerts, a.alert(s, c, string(why)))
+	}
+}
+
+// alert words one rescue alert.
+func (a *runAcc) alert(s *retention.CustomerScore, c *store.ScoringInput, kind string) store.Alert {
+	assignee := c.OwnerID
+	if assignee == nil {
+		assignee = a.set.defaultAssignee
+	}
+	offer := offerFor(s, c.Specialties)
+	ob, _ := json.Marshal(offer)
+	title, body := alertText(a.locale, c.Name, kind, s, offer)
+	return store.Alert{CustomerID: c.ID, Kind: kind, Risk: s.Risk, RiskLevel: string(s.Level),
+		Reasons: reasonsJSON(s.Reasons), Offer: ob, AssigneeID: assignee, Title: title, Body: body,
+		DueAt: a.eff.Add(48 * time.Hour)}
+}
+
+// result is the run's alerts, once every customer has been seen.
+func (a *runAcc) result() []store.Alert {
+	if a.firstRun {
+		return a.baseline.Picked()
+	}
+	return a.alerts
 }
 
 // modelInput turns a loaded customer into the retention pipeline's input.
@@ -359,24 +549,19 @@ func bgJSON(f retention.BGFit) map[string]any {
 	}
 }
 
-// modelJSON records the run's model parameters and fit quality.
-// noHistory counts the customers left unscored for want of any purchase
-// day or contract.
-func noHistory(res retention.Result) int {
-	n := 0
-	for i := range res.Scores {
-		if res.Scores[i].Model == retention.ModelNone {
-			n++
-		}
-	}
-	return n
-}
-
-func modelJSON(res retention.Result) json.RawMessage {
+// modelJSON records the run's model parameters and fit quality, the
+// customers scored (no_history: left unscored for want of any purchase day
+// or contract) and, when the models were fitted on a sample, the sample.
+func modelJSON(res retention.Result, acc *runAcc, sample store.ScoringSample) json.RawMessage {
 	m := map[string]any{
 		"as_of": res.AsOf, "unit": res.Unit.String(), "horizon_days": res.HorizonDays,
-		"customers": res.Customers, "buyers": res.Buyers, "median_usual_gap": res.MedianUsualGap,
-		"churn_model": res.Chosen, "no_history": noHistory(res),
+		"customers": acc.customers, "buyers": acc.buyers, "median_usual_gap": res.MedianUsualGap,
+		"churn_model": res.Chosen, "no_history": acc.noHistory,
+	}
+	if sample.Sampled {
+		m["fit_sample"] = map[string]any{"customers": res.Customers, "buyers": res.Buyers, "of": sample.Customers,
+			"method": "bernoulli", "percent": sample.Percent, "seed": sample.Seed,
+			"note": "purchase, spend and churn models, RFM scale, cross-sell rules and median usual gap fitted on a random sample; every customer scored"}
 	}
 	if res.FitError != "" {
 		m["fit_error"] = res.FitError
@@ -472,62 +657,6 @@ func (w *Worker) scoringSettings(ctx context.Context) scoringSettings {
 	}
 	s.defaultAssignee = st.DefaultAssignee
 	return s
-}
-
-// decideAlerts applies the alert decision of DESIGN §7 to every customer:
-// on a tenant's first run, the baseline (the 20 most valuable high-risk
-// customers per owner); afterwards, events between the previous run and
-// this one. Customers with an open rescue task, legacy and inactive
-// customers never get one (the decision functions check, and Postgres
-// enforces one open rescue task per customer).
-func decideAlerts(res retention.Result, metas []customerMeta, eff time.Time, firstRun bool, set scoringSettings, locale string) []store.Alert {
-	var out []store.Alert
-	add := func(i int, kind string) {
-		s := &res.Scores[i]
-		m := metas[i]
-		assignee := m.owner
-		if assignee == nil {
-			assignee = set.defaultAssignee
-		}
-		offer := offerFor(s, m.specialties)
-		ob, _ := json.Marshal(offer)
-		title, body := alertText(locale, m.name, kind, s, offer)
-		out = append(out, store.Alert{CustomerID: m.id, Kind: kind, Risk: s.Risk, RiskLevel: string(s.Level),
-			Reasons: reasonsJSON(s.Reasons), Offer: ob, AssigneeID: assignee, Title: title, Body: body,
-			DueAt: eff.Add(48 * time.Hour)})
-	}
-	if firstRun {
-		cands := make([]retention.BaselineCandidate, len(metas))
-		for i, m := range metas {
-			owner := ""
-			if m.owner != nil {
-				owner = m.owner.String()
-			}
-			s := &res.Scores[i]
-			cands[i] = retention.BaselineCandidate{Owner: owner, Status: retention.Status(m.status), AlertOpen: m.openRescue, Level: s.Level, CLV: s.CLV}
-		}
-		for _, i := range retention.BaselineAlerts(cands, retention.BaselineFirstRun) {
-			add(i, "baseline")
-		}
-		return out
-	}
-	for i, m := range metas {
-		s := &res.Scores[i]
-		cur := retention.AlertSnapshot{RunAt: eff, Level: s.Level, PAlive: s.PAlive, ForecastAt: s.ForecastAt, UsualGapDays: s.UsualGapDays}
-		if m.override != nil {
-			cur.ForecastAt = m.override // the user's forecast wins
-		}
-		var prev *retention.AlertSnapshot
-		if m.prev != nil {
-			prev = &retention.AlertSnapshot{RunAt: m.prev.RunAt, Level: retention.RiskLevel(m.prev.Level), PAlive: m.prev.PAlive,
-				ForecastAt: m.prev.ForecastAt, UsualGapDays: m.prev.UsualGapDays}
-		}
-		why := retention.DecideAlert(retention.AlertInput{Status: retention.Status(m.status), AlertOpen: m.openRescue, Previous: prev, Current: cur})
-		if why != retention.AlertNone {
-			add(i, string(why))
-		}
-	}
-	return out
 }
 
 // offer is the suggested offer on a rescue task: the strongest cross-sell

@@ -123,3 +123,65 @@ func BaselineAlerts(cands []BaselineCandidate, perOwner int) []int {
 	}
 	return out
 }
+
+// BaselinePicker makes BaselineAlerts' choice over customers that arrive
+// in batches, holding only the chosen so far: per owner, the perOwner most
+// valuable eligible customers. Offer customers in input order; Picked
+// returns the same customers, in the same order, as BaselineAlerts would
+// over the whole input. T is what the caller keeps of a chosen customer.
+type BaselinePicker[T any] struct {
+	per    int
+	owners []string
+	top    map[string][]baselinePick[T]
+}
+
+type baselinePick[T any] struct {
+	clv int64
+	v   T
+}
+
+// NewBaselinePicker returns a picker of perOwner (default 20) per owner.
+func NewBaselinePicker[T any](perOwner int) *BaselinePicker[T] {
+	if perOwner <= 0 {
+		perOwner = BaselineFirstRun
+	}
+	return &BaselinePicker[T]{per: perOwner, top: map[string][]baselinePick[T]{}}
+}
+
+// Offer considers the next customer; v is called only when it is chosen
+// (for now), to build what is kept.
+func (p *BaselinePicker[T]) Offer(c BaselineCandidate, v func() T) {
+	if c.Level != RiskHigh || c.AlertOpen || c.Status == StatusLegacy || c.Status == StatusInactive {
+		return
+	}
+	top, seen := p.top[c.Owner]
+	if !seen {
+		p.owners = append(p.owners, c.Owner)
+	}
+	// After every kept customer at least as valuable: ties keep input order.
+	i := len(top)
+	for i > 0 && top[i-1].clv < c.CLV {
+		i--
+	}
+	if i >= p.per {
+		p.top[c.Owner] = top // the owner is known even when nothing is kept yet
+		return
+	}
+	top = slices.Insert(top, i, baselinePick[T]{clv: c.CLV, v: v()})
+	if len(top) > p.per {
+		top = top[:p.per]
+	}
+	p.top[c.Owner] = top
+}
+
+// Picked returns the chosen, grouped by owner in order of first
+// appearance, most valuable first.
+func (p *BaselinePicker[T]) Picked() []T {
+	var out []T
+	for _, o := range p.owners {
+		for _, k := range p.top[o] {
+			out = append(out, k.v)
+		}
+	}
+	return out
+}

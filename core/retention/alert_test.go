@@ -1,6 +1,9 @@
 package retention
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 )
@@ -64,5 +67,33 @@ func TestBaselineAlerts(t *testing.T) {
 	}
 	if cands[got[20]].CLV != 7 || cands[got[21]].CLV != 5 {
 		t.Errorf("owner b alerts = %+v, %+v; want CLV 7 then 5", cands[got[20]], cands[got[21]])
+	}
+}
+
+func TestBaselinePickerMatchesBaselineAlerts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	levels := []RiskLevel{RiskLow, RiskMedium, RiskHigh, RiskHigh}
+	statuses := []Status{StatusActive, StatusActive, StatusActive, StatusInactive, StatusLegacy}
+	for round := range 50 {
+		n := rng.IntN(400)
+		cands := make([]BaselineCandidate, n)
+		for i := range cands {
+			cands[i] = BaselineCandidate{
+				Owner:     fmt.Sprintf("o%d", rng.IntN(1+round%7)),
+				Status:    statuses[rng.IntN(len(statuses))],
+				AlertOpen: rng.IntN(10) == 0,
+				Level:     levels[rng.IntN(len(levels))],
+				CLV:       int64(rng.IntN(30)) * 100, // many ties
+			}
+		}
+		per := 1 + rng.IntN(25)
+		want := BaselineAlerts(cands, per)
+		p := NewBaselinePicker[int](per)
+		for i, c := range cands {
+			p.Offer(c, func() int { return i })
+		}
+		if got := p.Picked(); !slices.Equal(got, want) {
+			t.Fatalf("round %d (n=%d, per owner %d): picker chose %v, BaselineAlerts %v", round, n, per, got, want)
+		}
 	}
 }
