@@ -82,6 +82,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	}
 	w.mux.Use(w.observe, w.bindTenant)
 	w.mux.HandleFunc(store.TaskScoringRun, w.handleScoringRun)
+	w.mux.HandleFunc(store.TaskImportRun, w.handleImportRun)
 	return w
 }
 
