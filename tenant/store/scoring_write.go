@@ -76,7 +76,8 @@ var scoreCols = []string{"customer_id", "run_id", "computed_at", "model", "risk"
 
 // CompleteRun writes a run's scores and alerts and ends the run, all in one
 // transaction scoped to the tenant: rows from produce are COPYed into a
-// temporary staging table, upserted into scores in one statement, tickets
+// temporary staging table and upserted into scores in one statement (on a
+// tenant's first run, when scores is empty, COPYed straight into it), tickets
 // of VIP and top-decile customers are raised to at least high, alerts
 // become rescue tasks (never a second open one per customer), and the run
 // is marked done with its outbox row. A crash anywhere leaves nothing
@@ -88,6 +89,9 @@ var scoreCols = []string{"customer_id", "run_id", "computed_at", "model", "risk"
 func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(ScoreWriter) error, alerts func() []Alert, res func() RunResult) (ScoringRun, error) {
 	var out ScoringRun
 	err := tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := noJIT(ctx, tx); err != nil {
+			return err
+		}
 		cur, err := getRun(ctx, tx, runID)
 		if err != nil {
 			return err
@@ -95,10 +99,21 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 		if cur.Status != RunRunning {
 			return &core.Error{Code: core.CodeConflict, Message: fmt.Sprintf("scoring run is %s, not running", cur.Status)}
 		}
-		if _, err := tx.ExecContext(ctx, `create temp table scoring_stage (like scores) on commit drop`); err != nil {
+		// A tenant's first scores go straight into scores: nothing can
+		// conflict, and staging would write and read every row once more.
+		// Later runs stage the rows and upsert them in one statement.
+		var direct bool
+		if err := tx.GetContext(ctx, &direct, `select not exists (select 1 from scores)`); err != nil {
 			return err
 		}
-		stmt, err := tx.PrepareContext(ctx, pq.CopyIn("scoring_stage", scoreCols...))
+		target := "scores"
+		if !direct {
+			target = "scoring_stage"
+			if _, err := tx.ExecContext(ctx, `create temp table scoring_stage (like scores) on commit drop`); err != nil {
+				return err
+			}
+		}
+		stmt, err := tx.PrepareContext(ctx, pq.CopyIn(target, scoreCols...))
 		if err != nil {
 			return err
 		}
@@ -129,7 +144,9 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 			return err
 		}
 		lap("write_copy")
-		if _, err := tx.ExecContext(ctx, `
+		// (No write_upsert timing on a direct write.)
+		if !direct {
+			if _, err := tx.ExecContext(ctx, `
 			insert into scores select * from scoring_stage
 			on conflict (customer_id) do update set
 				run_id = excluded.run_id, computed_at = excluded.computed_at, model = excluded.model,
@@ -140,11 +157,12 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 				r = excluded.r, f = excluded.f, m = excluded.m, segment = excluded.segment,
 				health = excluded.health, health_components = excluded.health_components,
 				cross_sell = excluded.cross_sell`); err != nil {
-			return fmt.Errorf("upsert scores: %w", err)
+				return fmt.Errorf("upsert scores: %w", err)
+			}
+			lap("write_upsert")
 		}
-		lap("write_upsert")
 		result := res()
-		if err := raiseVIPTickets(ctx, tx, result.VIPCLVThreshold); err != nil {
+		if err := raiseVIPTickets(ctx, tx, runID, result.VIPCLVThreshold); err != nil {
 			return err
 		}
 		lap("write_vip_tickets")
@@ -184,7 +202,7 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 // raiseVIPTickets raises open tickets of VIP-group customers, and of
 // customers whose new CLV is at or above threshold, to at least high,
 // recording why. Tickets already high or urgent are left alone.
-func raiseVIPTickets(ctx context.Context, tx *sqlx.Tx, threshold int64) error {
+func raiseVIPTickets(ctx context.Context, tx *sqlx.Tx, runID uuid.UUID, threshold int64) error {
 	if _, err := tx.ExecContext(ctx, `
 		update tickets t set priority = 'high', updated_at = now(),
 			priority_reason = 'VIP customer (group ' || v.name || ')'
@@ -199,8 +217,8 @@ func raiseVIPTickets(ctx context.Context, tx *sqlx.Tx, threshold int64) error {
 	if _, err := tx.ExecContext(ctx, `
 		update tickets t set priority = 'high', updated_at = now(),
 			priority_reason = 'top 10% of customers by lifetime value'
-		from scoring_stage s
-		where t.customer_id = s.customer_id and s.clv >= $1 and t.status <> 'closed' and t.priority in ('low', 'normal')`, threshold); err != nil {
+		from scores s
+		where t.customer_id = s.customer_id and s.run_id = $2 and s.clv >= $1 and t.status <> 'closed' and t.priority in ('low', 'normal')`, threshold, runID); err != nil {
 		return fmt.Errorf("raise top-CLV tickets: %w", err)
 	}
 	return nil
@@ -322,6 +340,9 @@ func (s *Store) SyncForecasts(ctx context.Context, runID uuid.UUID, batch int) (
 		var hi uuid.NullUUID
 		var n int64
 		err := tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
+			if err := noJIT(ctx, tx); err != nil {
+				return err
+			}
 			err := tx.GetContext(ctx, &hi, `select customer_id from (
 				select customer_id from scores where customer_id > $1 order by customer_id limit $2) b
 				order by customer_id desc limit 1`, after, batch)
