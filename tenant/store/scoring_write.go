@@ -162,7 +162,8 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 			lap("write_upsert")
 		}
 		result := res()
-		if err := raiseVIPTickets(ctx, tx, runID, result.VIPCLVThreshold); err != nil {
+		// VIP service (DESIGN §1), by the statement ticket writes share.
+		if _, err := raiseTicketsForVIP(ctx, tx, result.VIPCLVThreshold, nil); err != nil {
 			return err
 		}
 		lap("write_vip_tickets")
@@ -183,11 +184,12 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 				low_clv = $8, medium_clv = $9, high_clv = $10,
 				low_revenue_at_risk = $11, medium_revenue_at_risk = $12, high_revenue_at_risk = $13,
 				clv_total = $16, revenue_at_risk = $17,
-				alerts_created = $14, timings = $15
+				alerts_created = $14, timings = $15, vip_clv_threshold = $18
 			where id = $1`, runID, n, jsonOr(result.Model, "{}"), result.BacktestAUC,
 			l.Low.Customers, l.Medium.Customers, l.High.Customers, l.Low.CLV, l.Medium.CLV, l.High.CLV,
 			l.Low.RevenueAtRisk, l.Medium.RevenueAtRisk, l.High.RevenueAtRisk, created, tim,
-			l.Low.CLV+l.Medium.CLV+l.High.CLV, l.Low.RevenueAtRisk+l.Medium.RevenueAtRisk+l.High.RevenueAtRisk); err != nil {
+			l.Low.CLV+l.Medium.CLV+l.High.CLV, l.Low.RevenueAtRisk+l.Medium.RevenueAtRisk+l.High.RevenueAtRisk,
+			vipThreshold(result.VIPCLVThreshold)); err != nil {
 			return err
 		}
 		if err := outboxClose(ctx, tx, TaskScoringRun, runID); err != nil {
@@ -197,31 +199,6 @@ func (s *Store) CompleteRun(ctx context.Context, runID uuid.UUID, produce func(S
 		return err
 	})
 	return out, err
-}
-
-// raiseVIPTickets raises open tickets of VIP-group customers, and of
-// customers whose new CLV is at or above threshold, to at least high,
-// recording why. Tickets already high or urgent are left alone.
-func raiseVIPTickets(ctx context.Context, tx *sqlx.Tx, runID uuid.UUID, threshold int64) error {
-	if _, err := tx.ExecContext(ctx, `
-		update tickets t set priority = 'high', updated_at = now(),
-			priority_reason = 'VIP customer (group ' || v.name || ')'
-		from (select cg.customer_id, min(g.name) as name from customer_groups cg join groups g on g.id = cg.group_id
-		      where g.is_vip group by cg.customer_id) v
-		where t.customer_id = v.customer_id and t.status <> 'closed' and t.priority in ('low', 'normal')`); err != nil {
-		return fmt.Errorf("raise VIP tickets: %w", err)
-	}
-	if threshold <= 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `
-		update tickets t set priority = 'high', updated_at = now(),
-			priority_reason = 'top 10% of customers by lifetime value'
-		from scores s
-		where t.customer_id = s.customer_id and s.run_id = $2 and s.clv >= $1 and t.status <> 'closed' and t.priority in ('low', 'normal')`, threshold, runID); err != nil {
-		return fmt.Errorf("raise top-CLV tickets: %w", err)
-	}
-	return nil
 }
 
 // insertAlerts creates one rescue task per alert unless the customer
@@ -291,6 +268,15 @@ func insertAlerts(ctx context.Context, tx *sqlx.Tx, runID uuid.UUID, alerts []Al
 		}
 	}
 	return created, nil
+}
+
+// vipThreshold is the recorded top-decile CLV: null when the run had none
+// (only the VIP-group rule applies between runs).
+func vipThreshold(v int64) any {
+	if v <= 0 {
+		return nil
+	}
+	return v
 }
 
 func uuidStrings(ids []uuid.UUID) []string {
