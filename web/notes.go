@@ -344,8 +344,8 @@ func init() {
 			"DELETE /api/v1/referrals/:id":        {Summary: "Delete a referral", Status: 204},
 			"POST /api/v1/tasks":                  {Summary: "Create a task", Request: core.TaskUpdate{}, Response: core.Task{}, Status: 201},
 			"GET /api/v1/tasks": {Summary: "List tasks", Description: "Without tasks:manage: tasks assigned to or created by you and tasks on your customers.",
-				Query: append(linkedListQuery("status", "open, done, snoozed, cancelled", true), [2]string{"assignee_id", "only this assignee's"}), Response: store.LinkPage[core.Task]{}},
-			"GET /api/v1/customers/:id/tasks": {Summary: "A customer's tasks", Query: append(linkedListQuery("status", "open, done, snoozed, cancelled", false), [2]string{"assignee_id", "only this assignee's"}), Response: store.LinkPage[core.Task]{}},
+				Query: append(linkedListQuery("status", "open, done, snoozed, cancelled", true), [2]string{"assignee", "me (your own tasks) or a user id"}, [2]string{"assignee_id", "only this assignee's (a user id, or me)"}), Response: store.LinkPage[core.Task]{}},
+			"GET /api/v1/customers/:id/tasks": {Summary: "A customer's tasks", Query: append(linkedListQuery("status", "open, done, snoozed, cancelled", false), [2]string{"assignee", "me (your own tasks) or a user id"}, [2]string{"assignee_id", "only this assignee's (a user id, or me)"}), Response: store.LinkPage[core.Task]{}},
 			"GET /api/v1/tasks/:id":           {Summary: "Get a task", Response: core.Task{}},
 			"PATCH /api/v1/tasks/:id":         {Summary: "Update a task", Request: core.TaskUpdate{}, Response: core.Task{}},
 			"DELETE /api/v1/tasks/:id":        {Summary: "Delete a task", Status: 204},
@@ -353,9 +353,6 @@ func init() {
 				"a referral between the two is dropped; duplicate links collapse; one transaction; audited.", Request: MergeInput{}, Response: store.MergeResult{}},
 			"GET /api/v1/customers/:id/timeline": {Summary: "A customer's merged timeline", Description: "Newest first; the profile carries the first page.",
 				Query: [][2]string{{"cursor", "next_cursor of the previous page"}, {"limit", "page size, 1–500 (default 50)"}}, Response: store.TimelinePage{}},
-			"POST /api/v1/imports": {Summary: "Import a CSV or XLSX file (multipart: kind, file, mapping)", Description: "All or nothing: a file with bad rows answers 422 with every bad row " +
-				"(row, column, reason) and writes nothing. kind is customers, contacts, invoices or payments; mapping is a JSON object field → column header. " +
-				"Persian and Arabic-Indic digits and separators are read exactly.", Response: store.ImportResult{}},
 			"GET /api/v1/customers/export": {Summary: "Export customers as CSV or XLSX", Description: "The customer list's filters and scope; format=csv|xlsx. Cells a spreadsheet would execute are neutralised with a leading apostrophe.",
 				Query: append([][2]string{{"format", "csv (default) or xlsx"}}, listQuery...)},
 			"GET /api/v1/invoices/export": {Summary: "Export invoices (one row per line) as CSV or XLSX", Query: append([][2]string{{"format", "csv (default) or xlsx"}}, linkedListQuery("status", "invoice status", true)[:2]...)},

@@ -218,6 +218,7 @@ var crmRows = []matrixRow{
 	// tasks: admin read; manager full; sales, support their own, assigned
 	// and created (create and update; deleting is the manager's).
 	tr("GET", "/api/v1/tasks", "YYYY NNNU"),
+	{Method: "GET", Route: "/api/v1/tasks", Path: "/api/v1/tasks?assignee=me", Tenant: true, Want: w("YYYY NNNU")},
 	tr("POST", "/api/v1/tasks", "FYYY NNNU"),
 	tr("GET", "/api/v1/customers/:id/tasks", "YYYY NNNU"),
 	tr("GET", "/api/v1/tasks/:id", "YYYY NNNU"),
