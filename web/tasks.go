@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -56,15 +57,24 @@ func (s *Server) listTasks(c *fiber.Ctx) error {
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		key, val := string(k), strings.TrimSpace(string(v))
 		switch key {
-		case "customer_id", "assignee_id":
+		case "assignee", "assignee_id":
+			id, err := assigneeParam(c, val)
+			if err != nil {
+				bad[key] = err.Error()
+				return
+			}
+			if f.AssigneeID != nil && *f.AssigneeID != id {
+				bad[key] = "names another assignee than the other assignee parameter"
+				return
+			}
+			f.AssigneeID = &id
+		case "customer_id":
 			id, err := uuid.Parse(val)
 			if err != nil {
 				bad[key] = "not a UUID"
 				return
 			}
-			if key == "assignee_id" {
-				f.AssigneeID = &id
-			} else if c.Params("id") == "" {
+			if c.Params("id") == "" {
 				f.CustomerID = &id
 			} else {
 				bad[key] = "not allowed under a customer's URL"
@@ -91,6 +101,23 @@ func (s *Server) listTasks(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(p)
+}
+
+// assigneeParam reads an assignee filter: "me" is the caller, anything
+// else must be a user id.
+func assigneeParam(c *fiber.Ctx, val string) (uuid.UUID, error) {
+	if strings.EqualFold(val, "me") {
+		a, ok := core.ActorFrom(c.UserContext())
+		if !ok || a.UserID == uuid.Nil {
+			return uuid.Nil, errors.New("me names no user here")
+		}
+		return a.UserID, nil
+	}
+	id, err := uuid.Parse(val)
+	if err != nil {
+		return uuid.Nil, errors.New(`must be "me" or a user id`)
+	}
+	return id, nil
 }
 
 func (s *Server) getTask(c *fiber.Ctx) error {

@@ -349,3 +349,89 @@ func TestTaskReach(t *testing.T) {
 		}
 	}
 }
+
+// TestTasksAssigneeMe: ?assignee=me lists the caller's own tasks (for
+// every role), a user id lists that assignee's, and anything else is a 422
+// naming the parameter.
+func TestTasksAssigneeMe(t *testing.T) {
+	h := webtest.New(t)
+	tn := h.Tenant(t, "mine")
+	mgr, sales := h.User(t, tn, "manager"), h.User(t, tn, "sales")
+	f := &lrFixture{h: h, tn: tn, mgr: mgr}
+	c := f.customer(t, nil)
+	forMgr := f.post(t, "/api/v1/tasks", map[string]any{"title": "manager's", "customer_id": c, "assignee_id": mgr.ID})
+	forSales := f.post(t, "/api/v1/tasks", map[string]any{"title": "sales'", "customer_id": c, "assignee_id": sales.ID})
+	nobody := f.post(t, "/api/v1/tasks", map[string]any{"title": "unassigned", "customer_id": c})
+	S := tn.Slug
+	for _, q := range []struct {
+		name string
+		as   webtest.User
+		path string
+		want []string
+		not  []string
+	}{
+		{"manager, me", mgr, "/api/v1/tasks?assignee=me", []string{forMgr}, []string{forSales, nobody}},
+		{"sales, me", sales, "/api/v1/tasks?assignee=me", []string{forSales}, []string{forMgr, nobody}},
+		{"sales, Me under the customer", sales, "/api/v1/customers/" + c + "/tasks?assignee=Me", []string{forSales}, []string{forMgr, nobody}},
+		{"manager, assignee_id=me", mgr, "/api/v1/tasks?assignee_id=me&status=open", []string{forMgr}, []string{forSales, nobody}},
+		{"manager, sales by id", mgr, "/api/v1/tasks?assignee=" + sales.ID.String(), []string{forSales}, []string{forMgr, nobody}},
+		{"manager, everyone", mgr, "/api/v1/tasks", []string{forMgr, forSales, nobody}, nil},
+	} {
+		r := h.Do(t, webtest.Req{As: q.as, Tenant: S, Path: q.path})
+		if r.Status != 200 {
+			t.Errorf("%s: %s = %d %s", q.name, q.path, r.Status, r.Body)
+			continue
+		}
+		for _, id := range q.want {
+			if !strings.Contains(string(r.Body), id) {
+				t.Errorf("%s: %s lacks %s", q.name, q.path, id)
+			}
+		}
+		for _, id := range q.not {
+			if strings.Contains(string(r.Body), id) {
+				t.Errorf("%s: %s holds %s", q.name, q.path, id)
+			}
+		}
+	}
+	webtest.RunScenarios(t, h, []webtest.Scenario{
+		{Name: "malformed assignee", As: mgr, Tenant: S, Method: "GET", Path: "/api/v1/tasks?assignee=myself", Status: 422, Contains: `"assignee":"must be \"me\" or a user id"`},
+		{Name: "malformed assignee_id", As: mgr, Tenant: S, Method: "GET", Path: "/api/v1/tasks?assignee_id=12", Status: 422, Contains: `"assignee_id"`},
+		{Name: "two different assignees", As: mgr, Tenant: S, Method: "GET", Path: "/api/v1/tasks?assignee=me&assignee_id=" + sales.ID.String(), Status: 422, Contains: `"assignee_id"`},
+		{Name: "no session", Tenant: S, Method: "GET", Path: "/api/v1/tasks?assignee=me", Status: 401},
+	})
+}
+
+// TestTicketVIPPriorityAPI: a ticket opened low for a customer in a VIP
+// group comes back high with the reason; a non-VIP customer's stays low;
+// an urgent one stays urgent.
+func TestTicketVIPPriorityAPI(t *testing.T) {
+	h := webtest.New(t)
+	tn := h.Tenant(t, "vip")
+	mgr, support := h.User(t, tn, "manager"), h.User(t, tn, "support")
+	f := &lrFixture{h: h, tn: tn, mgr: mgr}
+	g := f.post(t, "/api/v1/groups", map[string]any{"name": "طلایی", "is_vip": true})
+	vip := createCustomer(t, h, mgr, tn, map[string]any{"name": "VIP Co", "group_ids": []string{g}}).ID
+	plain := f.customer(t, nil)
+	for _, c := range []struct {
+		name, cust, prio, want, reason string
+	}{
+		{"VIP low", vip, "low", "high", "VIP customer (group طلایی)"},
+		{"VIP urgent", vip, "urgent", "urgent", ""},
+		{"plain low", plain, "low", "low", ""},
+	} {
+		r := h.Do(t, webtest.Req{As: support, Tenant: tn.Slug, Method: "POST", Path: "/api/v1/customers/" + c.cust + "/tickets",
+			Body: map[string]any{"subject": "سفارش نرسید", "priority": c.prio}})
+		if r.Status != 201 {
+			t.Fatalf("%s: %d %s", c.name, r.Status, r.Body)
+		}
+		var tk core.Ticket
+		r.JSON(&tk)
+		if tk.Priority != c.want || tk.PriorityReason != c.reason {
+			t.Errorf("%s: %s %q, want %s %q", c.name, tk.Priority, tk.PriorityReason, c.want, c.reason)
+		}
+		g := h.Do(t, webtest.Req{As: support, Tenant: tn.Slug, Path: "/api/v1/tickets/" + tk.ID.String()})
+		if !strings.Contains(string(g.Body), `"priority":"`+c.want+`"`) {
+			t.Errorf("%s: stored ticket %s", c.name, g.Body)
+		}
+	}
+}
