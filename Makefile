@@ -44,7 +44,7 @@ services:
 ## worker, and photograph the UI in Persian and English into docs/screenshots
 screenshots:
 	@bash deploy/local/services.sh --chromium
-	GOMATO_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 -timeout 20m -v ./web/
+	GOMATO_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(GO) test -tags screenshots -run '^TestScreenshots$$' -count=1 -timeout 20m -v ./cmd/gomato/demo/
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gomato

@@ -246,6 +246,22 @@ func (s *Users) SetOperator(ctx context.Context, id uuid.UUID, on bool) error {
 	return err
 }
 
+// SetLocale sets the user's own UI language ("en" or "fa"); it wins over
+// the tenant's locale on every page the user opens.
+func (s *Users) SetLocale(ctx context.Context, id uuid.UUID, locale string) error {
+	if locale != "en" && locale != "fa" {
+		return core.Invalid(map[string]string{"locale": "must be en or fa"})
+	}
+	res, err := s.DB.ExecContext(ctx, `update control.users set locale = $2 where id = $1`, id, locale)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return &core.Error{Code: core.CodeNotFound, Message: "user not found"}
+	}
+	return nil
+}
+
 // SetDisabled disables or re-enables a user; disabling ends their sessions.
 func (s *Users) SetDisabled(ctx context.Context, id uuid.UUID, disabled bool) error {
 	_, err := s.DB.ExecContext(ctx, `

@@ -6,6 +6,7 @@ import (
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
 	"github.com/gomato/gomato/tenant"
+	"github.com/gomato/gomato/web/i18n"
 )
 
 // meTenant is one tenant of the signed-in user with their roles there.
@@ -74,4 +75,24 @@ func (s *Server) me(c *fiber.Ctx) error {
 		resp.Tenants = append(resp.Tenants, mt)
 	}
 	return c.JSON(resp)
+}
+
+// uiSetLanguage is the header's language switch: it sets the signed-in
+// user's own locale (which wins over the tenant's on every page they open,
+// and on no one else's) and goes back to the page the form was on.
+func (s *Server) uiSetLanguage(c *fiber.Ctx) error {
+	cr := credentialOf(c)
+	form := formValues(c)
+	l, ok := i18n.Parse(form.Get("locale"))
+	if !ok {
+		return core.Invalid(map[string]string{"locale": "must be en or fa"})
+	}
+	if err := s.deps.Users.SetLocale(c.UserContext(), cr.user.ID, string(l)); err != nil {
+		return err
+	}
+	next := safeNext(form.Get("next"))
+	if next == "" {
+		next = "/"
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
 }

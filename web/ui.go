@@ -140,9 +140,12 @@ type page struct {
 	Flash     string
 	FlashKind string
 	Path      string
-	Query     url.Values
-	Data      any
-	can       func(authz.Permission) bool
+	// Here is the URL of the page (GET requests only), where the language
+	// switch comes back to.
+	Here  string
+	Query url.Values
+	Data  any
+	can   func(authz.Permission) bool
 }
 
 // Can reports whether the actor holds obj:act in the page's tenant; the
@@ -266,6 +269,9 @@ func uiLang(c *fiber.Ctx, a *core.Actor, t *core.Tenant) i18n.Lang {
 func (s *Server) newPage(c *fiber.Ctx, active string) *page {
 	ctx := c.UserContext()
 	p := &page{Path: c.Path(), Query: url.Values{}}
+	if c.Method() == fiber.MethodGet {
+		p.Here = safeNext(c.OriginalURL())
+	}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) { p.Query.Add(string(k), string(v)) })
 	if t, err := core.TenantFrom(ctx); err == nil {
 		p.Tenant = &t
@@ -385,7 +391,7 @@ func isUIRequest(c *fiber.Ctx) bool {
 		return false
 	}
 	return p == "/" || strings.HasPrefix(p, "/t/") || strings.HasPrefix(p, "/login") ||
-		strings.HasPrefix(p, "/logout") || strings.HasPrefix(p, "/agency")
+		strings.HasPrefix(p, "/logout") || strings.HasPrefix(p, "/agency") || p == "/language"
 }
 
 // uiError renders an error as a page in the user's language; a missing

@@ -49,6 +49,8 @@ var uiMatrixRows = []uiMatrixRow{
 	{"POST", "/t/:tenant/customers/:id/tickets", url.Values{"subject": {"help"}}, "FYFY NNNU"},
 	{"POST", "/t/:tenant/customers/:id/contacts", url.Values{"first_name": {"Sara"}}, "FYYF NNNU"},
 	{"POST", "/t/:tenant/customers/:id/forecast", url.Values{"at": {"2040-01-01"}}, "FYYF NNNU"},
+	// The user's own language: anyone signed in, whatever their tenant.
+	{"POST", "/language", url.Values{"locale": {"en"}}, "YYYY YYYU"},
 }
 
 // TestUIRoleMatrix checks every UI route under /t/ against the table

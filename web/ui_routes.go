@@ -28,6 +28,7 @@ func (s *Server) uiRoutes() []Route {
 		{Method: get, Path: "/login", Public: true, Handler: s.uiLoginPage},
 		{Method: post, Path: "/login", Public: true, Handler: s.uiLogin},
 		{Method: post, Path: "/logout", SignedIn: true, Handler: s.uiLogout},
+		{Method: post, Path: "/language", SignedIn: true, Handler: s.uiSetLanguage},
 		{Method: get, Path: "/agency/:agency", Perm: authz.P(authz.Portfolio, authz.Read), Handler: s.uiPortfolio},
 		{Method: get, Path: "/t/:tenant", Tenant: true, SignedIn: true, Handler: s.uiTenantHome},
 		{Method: get, Path: "/t/:tenant/", Tenant: true, SignedIn: true, Handler: s.uiTenantHome},

@@ -500,6 +500,7 @@ func TestUI(t *testing.T) {
 		{"Settings", uiSettingsFlow},
 		{"ForecastOverride", uiForecastOverride},
 		{"Pagination", uiPagination},
+		{"LanguageSwitch", uiLanguageSwitch},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}

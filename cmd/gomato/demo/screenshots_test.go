@@ -1,19 +1,18 @@
 //go:build screenshots
 
-package web_test
+package demo
 
 // `make screenshots` runs this (go test -tags screenshots): the demo
-// loader builds the demo tenants on a throwaway database, a real worker
-// scores them through the queue, and the browser harness of
-// browser_test.go photographs the list, the profile, the dashboard, my
-// tasks and the portfolio in Persian and English into
-// $GOMATO_SCREENSHOTS_DIR (docs/screenshots). Ordinary test runs do not
-// build this file, so tests never write into the source tree.
+// loader builds the whole demo on a throwaway database, a real worker
+// scores it through the queue, and the browser harness of browser_test.go
+// photographs the list, the profile, the dashboard, my tasks and the
+// portfolio in Persian and English into $GOMATO_SCREENSHOTS_DIR
+// (docs/screenshots). Ordinary test runs do not build this file, so tests
+// never write into the source tree.
 
 import (
 	"context"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,10 +21,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/gomato/gomato/authz"
-	"github.com/gomato/gomato/cmd/gomato/demo"
 	"github.com/gomato/gomato/core"
-	"github.com/gomato/gomato/jobs"
 	"github.com/gomato/gomato/web/webtest"
 )
 
@@ -40,24 +36,15 @@ func TestScreenshots(t *testing.T) {
 	}
 	t.Setenv("GOMATO_TEST_OUT", out)
 	h := webtest.New(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	w := jobs.NewWorker(jobs.WorkerConfig{RedisAddr: webtest.RedisAddr, RedisDB: webtest.RedisDB, Concurrency: 2, Log: quiet,
-		DB: h.Env.DB, Registry: h.Env.Registry, ShutdownTimeout: 5 * time.Second})
-	done := make(chan struct{})
-	go func() { defer close(done); _ = w.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	client := jobs.NewClient(jobs.ClientConfig{RedisAddr: webtest.RedisAddr, RedisDB: webtest.RedisDB, DB: h.Env.DB, Log: quiet})
-	defer client.Close()
-	sum, err := demo.Run(ctx, demo.Config{DB: h.Env.DB, Registry: h.Env.Registry,
-		Accounts: demo.ControlPlane{Users: h.Users, Authz: h.Authz},
-		Scoring:  demo.Queue{Client: client, Timeout: 5 * time.Minute},
-		DataDir:  filepath.Join("..", "testdata"), Out: io.Discard})
+	ctx := context.Background()
+	sum, err := Run(ctx, Config{DB: h.Env.DB, Registry: h.Env.Registry,
+		Accounts: ControlPlane{Users: h.Users, Authz: h.Authz},
+		Scoring:  Queue{Client: startWorker(t, h.Env), Timeout: 5 * time.Minute},
+		DataDir:  filepath.Join("..", "..", "..", "testdata"), Out: io.Discard})
 	if err != nil {
 		t.Fatalf("demo: %v", err)
 	}
-	creds := map[string]demo.Credential{}
+	creds := map[string]Credential{}
 	for _, c := range sum.Credentials {
 		creds[c.Email] = c
 	}
@@ -65,21 +52,22 @@ func TestScreenshots(t *testing.T) {
 	for _, ts := range sum.Tenants {
 		tenants[ts.Tenant.Slug] = ts.Tenant
 	}
+	setLocale := func(email, lang string) {
+		u, err := h.Users.ByEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Users.SetLocale(ctx, u.ID, lang); err != nil {
+			t.Fatal(err)
+		}
+	}
 	base := serveHTTP(t, h)
-	b := newBrowser(t, base)
+	b := newBrowser(t, base, 10*time.Minute)
 	shoot := func(lang, slug, domain string) {
 		tn := tenants[slug]
-		sales := creds["sales@"+domain]
-		manager := creds["manager@"+domain]
-		for _, c := range []demo.Credential{sales, manager} {
-			u, err := h.Users.ByEmail(ctx, c.Email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := h.Env.DB.Exec(`update control.users set locale = $1 where id = $2`, lang, u.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
+		sales, manager := creds["sales@"+domain], creds["manager@"+domain]
+		setLocale(sales.Email, lang)
+		setLocale(manager.Email, lang)
 		b.signIn(manager.Email, manager.Password)
 		b.do("dashboard", chromedp.Navigate(base+"/t/"+tn.Slug+"/dashboard"), chromedp.WaitVisible(chromedp.ID("levels")))
 		b.waitFor("charts", `typeof Chart !== 'undefined' && Chart.getChart('chart-dist') !== undefined`)
@@ -98,19 +86,12 @@ func TestScreenshots(t *testing.T) {
 	shoot("en", "online-retail", "retail.example.com")
 	admin := creds["agency-admin@demo.example.com"]
 	for _, lang := range []string{"en", "fa"} {
-		u, err := h.Users.ByEmail(ctx, admin.Email)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := h.Env.DB.Exec(`update control.users set locale = $1 where id = $2`, lang, u.ID); err != nil {
-			t.Fatal(err)
-		}
+		setLocale(admin.Email, lang)
 		b.signIn(admin.Email, admin.Password)
-		b.do("portfolio", chromedp.Navigate(base+"/agency/"+demo.AgencySlug), chromedp.WaitVisible(chromedp.ID("main")))
+		b.do("portfolio", chromedp.Navigate(base+"/agency/"+AgencySlug), chromedp.WaitVisible(chromedp.ID("main")))
 		b.screenshot("portfolio-" + lang)
 		b.signOut()
 	}
-	_ = authz.RoleSales
 	entries, _ := os.ReadDir(out)
 	var names []string
 	for _, e := range entries {
