@@ -64,7 +64,7 @@ type Authorizer struct {
 // change to either goes through change (or announces itself on
 // NotifyChannel), so both are cached together.
 type domain struct {
-	e        *casbin.SyncedEnforcer
+	e        *casbin.SyncedCachedEnforcer
 	roles    map[string]*Role
 	members  map[uuid.UUID]bool
 	loadedAt time.Time
@@ -205,7 +205,9 @@ func (a *Authorizer) load(ctx context.Context, tenantID uuid.UUID) (*domain, err
 	if err != nil {
 		return nil, err
 	}
-	e, err := casbin.NewSyncedEnforcer(m, &adapter{rules: rules})
+	// Decisions are cached for the domain's life: a policy change replaces
+	// the whole domain (and with it the cache), never edits it in place.
+	e, err := casbin.NewSyncedCachedEnforcer(m, &adapter{rules: rules})
 	if err != nil {
 		return nil, fmt.Errorf("casbin enforcer: %w", err)
 	}

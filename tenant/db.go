@@ -2,11 +2,12 @@ package tenant
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the Postgres driver
+	"github.com/lib/pq"
 )
 
 // PoolConfig bounds the connection pool. Connections are recycled because a
@@ -21,12 +22,14 @@ type PoolConfig struct {
 // DefaultPool is sized for one 2-core machine.
 var DefaultPool = PoolConfig{MaxOpen: 32, MaxIdle: 16, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
 
-// Open connects to Postgres and checks the connection.
+// Open connects to Postgres and checks the connection. Its connections
+// keep their parameterised statements prepared (stmtcache.go).
 func Open(ctx context.Context, url string, pc PoolConfig) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", url)
+	conn, err := pq.NewConnector(url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(stmtCacheConnector{pq: conn, size: StmtCacheSize}), "postgres")
 	db.SetMaxOpenConns(pc.MaxOpen)
 	db.SetMaxIdleConns(pc.MaxIdle)
 	db.SetConnMaxLifetime(pc.MaxLifetime)

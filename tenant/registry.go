@@ -22,6 +22,8 @@ import (
 type Registry struct {
 	DB       *sqlx.DB
 	Migrator *Migrator
+	// bySlug serves the tenant lookup every request makes (cache.go).
+	bySlug lookupCache[string, core.Tenant]
 }
 
 // NewTenant is what it takes to create a tenant.
@@ -154,8 +156,17 @@ func (r tenantRow) tenant() core.Tenant {
 }
 
 // TenantBySlug finds a tenant by slug; an unknown slug is core.ErrNotFound.
+// A found tenant is reused for a few seconds (lookupTTL).
 func (r *Registry) TenantBySlug(ctx context.Context, slug string) (core.Tenant, error) {
-	return r.oneTenant(ctx, `select `+tenantCols+` from control.tenants where slug = $1`, slug)
+	if t, ok := r.bySlug.get(slug); ok {
+		return t, nil
+	}
+	gen := controlGen.Load()
+	t, err := r.oneTenant(ctx, `select `+tenantCols+` from control.tenants where slug = $1`, slug)
+	if err == nil {
+		r.bySlug.put(slug, t, gen)
+	}
+	return t, err
 }
 
 // TenantByID finds a tenant by id.
@@ -262,6 +273,7 @@ func (r *Registry) DropTenant(ctx context.Context, slug string) error {
 	if _, err := tx.ExecContext(ctx, `delete from control.tenants where id = $1`, t.ID); err != nil {
 		return err
 	}
+	defer controlChanged()
 	return tx.Commit()
 }
 

@@ -160,6 +160,11 @@ func (s *Users) TokenUser(ctx context.Context, secret string) (User, Token, erro
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return User{}, Token{}, ErrNoSession
 	}
+	hash := hashSecret(secret)
+	if ut, ok := s.byToken.get(string(hash)); ok {
+		return ut.user, ut.token, nil
+	}
+	gen := controlGen.Load()
 	var row struct {
 		userRow
 		TID        uuid.UUID    `db:"tid"`
@@ -172,7 +177,7 @@ func (s *Users) TokenUser(ctx context.Context, secret string) (User, Token, erro
 		select u.id, u.email, u.name, u.locale, u.operator, u.disabled, u.password_hash is not null as has_password, u.created_at,
 		       t.id as tid, t.tenant_id, t.name as tname, t.created_at as tcreated, t.last_used_at
 		from control.api_tokens t join control.users u on u.id = t.user_id
-		where t.token_hash = $1 and t.revoked_at is null and not u.disabled`, hashSecret(secret))
+		where t.token_hash = $1 and t.revoked_at is null and not u.disabled`, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, Token{}, ErrNoSession
 	}
@@ -187,7 +192,15 @@ func (s *Users) TokenUser(ctx context.Context, secret string) (User, Token, erro
 	} else {
 		tok.LastUsedAt = &row.LastUsedAt.Time
 	}
-	return row.userRow.user(), tok, nil
+	u := row.userRow.user()
+	s.byToken.put(string(hash), tokenUser{u, tok}, gen)
+	return u, tok, nil
+}
+
+// tokenUser is a cached answer of TokenUser.
+type tokenUser struct {
+	user  User
+	token Token
 }
 
 // Tokens lists a tenant's API tokens, only one user's when userID is set.
@@ -217,6 +230,7 @@ func (s *Users) RevokeToken(ctx context.Context, tenantID, tokenID uuid.UUID, ow
 		update control.api_tokens set revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $4)
 		where tenant_id = $1 and id = $2 and ($3::uuid is null or user_id = $3)
 		returning `+tokenCols, tenantID, tokenID, owner, by)
+	controlChanged()
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, &core.Error{Code: core.CodeNotFound, Message: "token not found"}
 	}

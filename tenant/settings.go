@@ -170,5 +170,8 @@ func UpdateSettings(ctx context.Context, db *sqlx.DB, u SettingsUpdate) (Setting
 			keyDefaultAssignee, string(v))
 		return err
 	})
+	if err == nil && (next.Locale != cur.Locale || next.TimeZone != cur.TimeZone) {
+		controlChanged() // the committed change voids the cached tenant
+	}
 	return next, err
 }

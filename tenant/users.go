@@ -20,6 +20,9 @@ import (
 // hashes never leave it: User carries only whether one is set.
 type Users struct {
 	DB *sqlx.DB
+	// byToken serves the API-token lookup every bearer request makes
+	// (cache.go).
+	byToken lookupCache[string, tokenUser]
 }
 
 // User is a person who can sign in.
@@ -243,6 +246,7 @@ func setPasswordHash(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, hash string
 // SetOperator makes a user a platform operator or takes it away.
 func (s *Users) SetOperator(ctx context.Context, id uuid.UUID, on bool) error {
 	_, err := s.DB.ExecContext(ctx, `update control.users set operator = $2 where id = $1`, id, on)
+	controlChanged()
 	return err
 }
 
@@ -253,6 +257,7 @@ func (s *Users) SetLocale(ctx context.Context, id uuid.UUID, locale string) erro
 		return core.Invalid(map[string]string{"locale": "must be en or fa"})
 	}
 	res, err := s.DB.ExecContext(ctx, `update control.users set locale = $2 where id = $1`, id, locale)
+	controlChanged()
 	if err != nil {
 		return err
 	}
@@ -267,6 +272,7 @@ func (s *Users) SetDisabled(ctx context.Context, id uuid.UUID, disabled bool) er
 	_, err := s.DB.ExecContext(ctx, `
 		with u as (update control.users set disabled = $2 where id = $1)
 		delete from control.sessions where user_id = $1 and $2`, id, disabled)
+	controlChanged()
 	return err
 }
 
