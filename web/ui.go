@@ -19,6 +19,7 @@ import (
 
 	"github.com/gomato/gomato/authz"
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/web/i18n"
 )
 
@@ -288,6 +289,14 @@ func (s *Server) newPage(c *fiber.Ctx, active string) *page {
 		currency = p.Tenant.Currency
 	}
 	p.Printer = i18n.New(uiLang(c, p.Actor, p.Tenant), loc, currency)
+	if p.Tenant != nil && p.Tenant.Currency == "IRR" {
+		// The tenant's choice of toman for display; rials if unreadable.
+		on, err := tenant.TomanDisplay(ctx, s.deps.DB)
+		if err != nil {
+			s.log.Error("toman display setting", "tenant", p.Tenant.Slug, "err", err)
+		}
+		p.Printer.Toman = on
+	}
 	if p.Actor != nil {
 		p.CSRF = s.uiCSRF(c)
 		if p.Tenant != nil {

@@ -151,7 +151,7 @@ func (s *Server) customerFilterFromQuery(c *fiber.Ctx, p *page) (core.CustomerFi
 		if v == "" {
 			return nil
 		}
-		n, err := core.ParseMoney(v, p.Currency)
+		n, err := p.ParseAmount(v)
 		if err != nil {
 			bad[key] = p.T("validation.money")
 			return nil

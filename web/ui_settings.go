@@ -95,6 +95,9 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, form url.Values, errs 
 		if d.Settings.DefaultAssignee != nil {
 			d.Form.Set("default_assignee", d.Settings.DefaultAssignee.String())
 		}
+		if t.Currency == "IRR" {
+			d.Form.Set("money_display", map[bool]string{false: "rial", true: "toman"}[p.Toman])
+		}
 	}
 	if !contains(d.Zones, d.Settings.TimeZone) {
 		d.Zones = append([]string{d.Settings.TimeZone}, d.Zones...)
@@ -229,6 +232,15 @@ func (s *Server) uiSaveSettings(c *fiber.Ctx) error {
 		}
 	}
 	detail["default_assignee"] = form.Get("default_assignee")
+	// Toman display, for IRR tenants only (the form shows it to no other).
+	money := form.Get("money_display")
+	switch {
+	case money == "":
+	case money == "rial", money == "toman" && t.Currency == "IRR":
+		detail["money_display"] = money
+	default:
+		errs["money_display"] = p.T("validation.choice")
+	}
 	if len(errs) > 0 {
 		return s.renderSettings(c, fiber.StatusUnprocessableEntity, form, errs, "")
 	}
@@ -237,6 +249,11 @@ func (s *Server) uiSaveSettings(c *fiber.Ctx) error {
 			return s.renderSettings(c, fiber.StatusUnprocessableEntity, form, localFields(p, ae.Fields), "")
 		}
 		return err
+	}
+	if money != "" {
+		if err := tenant.SetTomanDisplay(c.UserContext(), s.deps.DB, money == "toman"); err != nil {
+			return err
+		}
 	}
 	s.auditIn(c, t, act, tenant.AuditSettings, "settings", detail)
 	setFlash(c, "saved")

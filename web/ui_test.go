@@ -501,6 +501,7 @@ func TestUI(t *testing.T) {
 		{"ForecastOverride", uiForecastOverride},
 		{"Pagination", uiPagination},
 		{"LanguageSwitch", uiLanguageSwitch},
+		{"Toman", uiToman},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}

@@ -88,6 +88,9 @@ type Printer struct {
 	Lang     Lang
 	Loc      *time.Location
 	Currency string
+	// Toman shows IRR amounts in toman (rials ÷ 10), the tenant's choice;
+	// amounts are still rials everywhere but on the page.
+	Toman bool
 }
 
 // New returns a printer; a nil location means UTC.
@@ -208,13 +211,42 @@ func (p *Printer) Money(amount int64, currency string) string {
 	}
 	s := p.Digits(group(core.FormatMoney(amount, currency)))
 	name := currency
-	if m, ok := catalogues[p.Lang]["currency."+currency]; ok {
+	if p.Toman && currency == "IRR" {
+		s, name = p.Digits(group(tomans(amount))), "toman"
+	}
+	if m, ok := catalogues[p.Lang]["currency."+name]; ok {
 		name = m
 	}
 	if p.Lang == Fa {
 		return s + " " + name
 	}
 	return name + " " + s
+}
+
+// tomans writes rials as toman: whole, or with the one decimal a rial
+// amount not divisible by ten needs (nothing is rounded away).
+func tomans(rials int64) string {
+	sign := ""
+	u := uint64(rials)
+	if rials < 0 {
+		sign, u = "-", uint64(-(rials+1))+1
+	}
+	if u%10 == 0 {
+		return sign + strconv.FormatUint(u/10, 10)
+	}
+	return sign + strconv.FormatUint(u/10, 10) + "." + strconv.FormatUint(u%10, 10)
+}
+
+// ParseAmount reads an amount typed in a filter or form in the unit the
+// page shows (toman when the printer shows toman) and returns minor units
+// of the printer's currency.
+func (p *Printer) ParseAmount(s string) (int64, error) {
+	if p.Toman && p.Currency == "IRR" {
+		// One decimal of toman is a whole rial.
+		v, err := core.ParseDecimal(s, 1)
+		return v, err
+	}
+	return core.ParseMoney(s, p.Currency)
 }
 
 // MoneyInput writes an amount the way a form field shows it for editing:
