@@ -150,3 +150,45 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+// TestToman: with the toman display, IRR amounts show as rials ÷ 10, with
+// the one decimal a rial amount not divisible by ten needs; other
+// currencies are untouched; typed toman come back as rials.
+func TestToman(t *testing.T) {
+	fa, en := New(Fa, nil, "IRR"), New(En, nil, "IRR")
+	fa.Toman, en.Toman = true, true
+	for _, c := range []struct {
+		p        *Printer
+		amount   int64
+		currency string
+		want     string
+	}{
+		{en, 1234560, "", "Toman 123,456"},
+		{en, 1234565, "IRR", "Toman 123,456.5"},
+		{en, -15, "", "Toman -1.5"},
+		{en, 5, "", "Toman 0.5"},
+		{en, 0, "", "Toman 0"},
+		{en, -9223372036854775808, "", "Toman -922,337,203,685,477,580.8"},
+		{fa, 1234565, "", "۱۲۳٬۴۵۶٫۵ تومان"},
+		{en, 1250, "USD", "USD 12.50"},
+	} {
+		if got := c.p.Money(c.amount, c.currency); got != c.want {
+			t.Errorf("%s Money(%d, %q) = %q, want %q", c.p.Lang, c.amount, c.currency, got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{{"123456", 1234560}, {"۱۲۳٬۴۵۶٫۵", 1234565}, {"0.5", 5}} {
+		if got, err := fa.ParseAmount(c.in); err != nil || got != c.want {
+			t.Errorf("ParseAmount(%q) = %d, %v; want %d rials", c.in, got, err, c.want)
+		}
+	}
+	if _, err := fa.ParseAmount("1.25"); err == nil {
+		t.Error("ParseAmount(1.25 toman) succeeded: that is a fraction of a rial")
+	}
+	rial := New(En, nil, "IRR")
+	if got := rial.Money(1234565, ""); got != "IRR 1,234,565" {
+		t.Errorf("without toman: %q, want IRR 1,234,565", got)
+	}
+}
