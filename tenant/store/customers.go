@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,10 @@ func (q *cuQuery) arg(v any) string {
 }
 
 func (q *cuQuery) and(cond string) { q.where = append(q.where, cond) }
+
+func (q *cuQuery) clone() *cuQuery {
+	return &cuQuery{where: slices.Clone(q.where), args: slices.Clone(q.args)}
+}
 
 func (q *cuQuery) clause() string {
 	if len(q.where) == 0 {
@@ -508,16 +514,84 @@ func (s *Store) SetForecastOverride(ctx context.Context, id uuid.UUID, at *time.
 type cuSortSpec struct {
 	expr string // SQL expression, never null
 	typ  string // SQL type of the cursor value
+	// Score sorts only: the scores column, and where customers without a
+	// value go — they sort as expr's default, missing (the cursor's text
+	// of it), below every value when missingLow.
+	col        string
+	missing    string
+	missingLow bool
 }
 
 var cuSorts = map[core.CustomerSort]cuSortSpec{
-	core.SortName:         {"c.name", "text"},
-	core.SortCreated:      {"c.created_at", "timestamptz"},
-	core.SortUpdated:      {"c.updated_at", "timestamptz"},
-	core.SortLastPurchase: {"coalesce(c.last_purchase_on, '0001-01-01'::date)", "date"},
-	core.SortCLV:          {"coalesce(s.clv, -1)", "bigint"},
-	core.SortRisk:         {"coalesce(s.risk, -1)", "double precision"},
-	core.SortNextPurchase: {"coalesce(s.forecast_at, 'infinity'::timestamptz)", "timestamptz"},
+	core.SortName:         {expr: "c.name", typ: "text"},
+	core.SortCreated:      {expr: "c.created_at", typ: "timestamptz"},
+	core.SortUpdated:      {expr: "c.updated_at", typ: "timestamptz"},
+	core.SortLastPurchase: {expr: "coalesce(c.last_purchase_on, '0001-01-01'::date)", typ: "date"},
+	core.SortCLV:          {expr: "coalesce(s.clv, -1)", typ: "bigint", col: "s.clv", missing: "-1", missingLow: true},
+	core.SortRisk:         {expr: "coalesce(s.risk, -1)", typ: "double precision", col: "s.risk", missing: "-1", missingLow: true},
+	core.SortNextPurchase: {expr: "coalesce(s.forecast_at, 'infinity'::timestamptz)", typ: "timestamptz", col: "s.forecast_at", missing: "infinity"},
+}
+
+// cuPageRow is one row of a page's keys: the customer and its sort value.
+type cuPageRow struct {
+	ID        uuid.UUID `db:"id"`
+	SortValue string    `db:"sort_value"`
+}
+
+// scoreSortedIDs returns the keys of up to n customers matching q in a
+// score sort, after the cursor. A sort expression over the outer join
+// with scores cannot follow an index, so the page is read in two runs
+// that can: the customers with a value, in the scores index's order
+// (value, customer), joined to their customer rows; and the customers
+// without one, in id order. The runs meet where expr's default places
+// the missing values.
+func scoreSortedIDs(ctx context.Context, tx *sqlx.Tx, q *cuQuery, spec cuSortSpec, desc bool, cur *cuCursor, n int) ([]cuPageRow, error) {
+	dir, cmp := "asc", ">"
+	if desc {
+		dir, cmp = "desc", "<"
+	}
+	scored := func(after *cuCursor, n int) ([]cuPageRow, error) {
+		p := q.clone()
+		p.and(spec.col + " is not null")
+		if after != nil {
+			p.and("(" + spec.col + ", s.customer_id) " + cmp + " (" + p.arg(after.Value) + "::" + spec.typ + ", " + p.arg(after.ID) + "::uuid)")
+		}
+		var rows []cuPageRow
+		err := tx.SelectContext(ctx, &rows, `select c.id, (`+spec.col+`)::text as sort_value from scores s join customers c on c.id = s.customer_id`+
+			p.clause()+` order by `+spec.col+` `+dir+`, s.customer_id `+dir+` limit `+strconv.Itoa(n), p.args...)
+		return rows, err
+	}
+	missing := func(after *cuCursor, n int) ([]cuPageRow, error) {
+		p := q.clone()
+		p.and(spec.col + " is null")
+		if after != nil {
+			p.and("c.id " + cmp + " " + p.arg(after.ID) + "::uuid")
+		}
+		var rows []cuPageRow
+		err := tx.SelectContext(ctx, &rows, `select c.id, `+pq.QuoteLiteral(spec.missing)+` as sort_value`+customerFrom+
+			p.clause()+` order by c.id `+dir+` limit `+strconv.Itoa(n), p.args...)
+		return rows, err
+	}
+	runs := []func(*cuCursor, int) ([]cuPageRow, error){scored, missing}
+	if spec.missingLow != desc { // the missing values come first
+		runs = []func(*cuCursor, int) ([]cuPageRow, error){missing, scored}
+	}
+	if cur != nil && (cur.Value == spec.missing) != (spec.missingLow != desc) {
+		runs = runs[1:] // the cursor is in the second run
+	}
+	var out []cuPageRow
+	for _, run := range runs {
+		rows, err := run(cur, n-len(out))
+		if err != nil {
+			return nil, fmt.Errorf("list customers by score: %w", err)
+		}
+		out = append(out, rows...)
+		if len(out) >= n {
+			break
+		}
+		cur = nil // the next run starts at its beginning
+	}
+	return out, nil
 }
 
 // cuCursor is the keyset position after the last row of a page.
@@ -750,27 +824,53 @@ func (s *Store) Customers(ctx context.Context, f core.CustomerFilter) (core.Cust
 		if desc {
 			dir, cmp = "desc", "<"
 		}
+		var cur *cuCursor
 		if f.Cursor != "" {
-			cur, err := decodeCursor(f.Cursor)
+			c, err := decodeCursor(f.Cursor)
 			if err != nil {
 				return err
 			}
-			if cur.Sort != string(f.Sort) {
+			if c.Sort != string(f.Sort) {
 				return core.Invalid(map[string]string{"cursor": "belongs to another sort order"})
 			}
-			q.and("(" + spec.expr + ", c.id) " + cmp + " (" + q.arg(cur.Value) + "::" + spec.typ + ", " + q.arg(cur.ID) + "::uuid)")
+			cur = &c
 		}
-		// The page's ids first, so that an index on the sort order can
-		// answer without visiting rows it skips; then the page's rows.
-		order := ` order by ` + spec.expr + ` ` + dir + `, c.id ` + dir
-		sqlText := `select ` + customerCols + `, (` + spec.expr + `)::text as sort_value` + customerFrom +
-			` where c.id in (select c.id` + customerFrom + q.clause() + order + ` limit ` + strconv.Itoa(f.Limit+1) + `)` + order
 		var rows []struct {
 			customerRow
 			SortValue string `db:"sort_value"`
 		}
-		if err := tx.SelectContext(ctx, &rows, sqlText, q.args...); err != nil {
-			return fmt.Errorf("list customers: %w", err)
+		if spec.col != "" {
+			keys, err := scoreSortedIDs(ctx, tx, q, spec, desc, cur, f.Limit+1)
+			if err != nil {
+				return err
+			}
+			ids := make([]uuid.UUID, len(keys))
+			for i, k := range keys {
+				ids[i] = k.ID
+			}
+			if err := tx.SelectContext(ctx, &rows, `select `+customerCols+`, '' as sort_value`+customerFrom+` where c.id = any($1::uuid[])`, cuIDArray(ids)); err != nil {
+				return fmt.Errorf("list customers: %w", err)
+			}
+			at := make(map[uuid.UUID]int, len(keys))
+			for i, k := range keys {
+				at[k.ID] = i
+			}
+			sort.Slice(rows, func(i, j int) bool { return at[rows[i].ID] < at[rows[j].ID] })
+			for i := range rows {
+				rows[i].SortValue = keys[at[rows[i].ID]].SortValue
+			}
+		} else {
+			if cur != nil {
+				q.and("(" + spec.expr + ", c.id) " + cmp + " (" + q.arg(cur.Value) + "::" + spec.typ + ", " + q.arg(cur.ID) + "::uuid)")
+			}
+			// The page's ids first, so that an index on the sort order can
+			// answer without visiting rows it skips; then the page's rows.
+			order := ` order by ` + spec.expr + ` ` + dir + `, c.id ` + dir
+			sqlText := `select ` + customerCols + `, (` + spec.expr + `)::text as sort_value` + customerFrom +
+				` where c.id in (select c.id` + customerFrom + q.clause() + order + ` limit ` + strconv.Itoa(f.Limit+1) + `)` + order
+			if err := tx.SelectContext(ctx, &rows, sqlText, q.args...); err != nil {
+				return fmt.Errorf("list customers: %w", err)
+			}
 		}
 		more := len(rows) > f.Limit
 		if more {
