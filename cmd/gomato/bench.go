@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,7 +44,7 @@ func cmdBench(ctx context.Context, args []string, env environ) error {
 	rate := fs.Int("rate", 300, "open-loop request rate per second")
 	clients := fs.Int("clients", 64, "closed-loop clients")
 	target := fs.String("url", "", "base URL of a running gomato serve on loopback (default: an in-process server on 127.0.0.1:0)")
-	only := fs.String("only", "", "measure only list or profile")
+	only := fs.String("only", "", "measure only one of list, list-clv, list-risk (the list sorted by CLV / risk, once scores exist) or profile")
 	genOnly := fs.Bool("generate-only", false, "generate the data and stop")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measuring phases to this file")
 	if err := fs.Parse(args); err != nil {
@@ -176,12 +177,34 @@ func cmdBench(ctx context.Context, args []string, env environ) error {
 			}
 			return err
 		}},
+		{"list-clv", func(i int) error {
+			return get("/api/v1/customers?status=active&group=" + groups[i%len(groups)].ID.String() + "&sort=-clv&limit=50")
+		}, func(i int) error {
+			return scoreSorted(st.Customers(actorCtx, core.CustomerFilter{Status: []core.CustomerStatus{core.CustomerActive}, GroupIDs: []uuid.UUID{groups[i%len(groups)].ID}, Sort: "-clv", Limit: 50}))
+		}},
+		{"list-risk", func(i int) error {
+			return get("/api/v1/customers?status=active&group=" + groups[i%len(groups)].ID.String() + "&sort=-risk&limit=50")
+		}, func(i int) error {
+			return scoreSorted(st.Customers(actorCtx, core.CustomerFilter{Status: []core.CustomerStatus{core.CustomerActive}, GroupIDs: []uuid.UUID{groups[i%len(groups)].ID}, Sort: "-risk", Limit: 50}))
+		}},
 		{"profile", func(i int) error {
 			return get("/api/v1/customers/" + ids[i%len(ids)].String() + "/profile")
 		}, func(i int) error {
 			_, err := st.Profile(actorCtx, ids[i%len(ids)])
 			return err
 		}},
+	}
+	// The score sorts are measured once the tenant has scores
+	// (`gomato bench-finance`, then a scoring run).
+	var scored int
+	if err := tenant.ReadTx(sysCtx, a.db, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &scored, `select count(*) from scores`)
+	}); err != nil {
+		return err
+	}
+	if scored == 0 {
+		fmt.Fprintln(out, "no scores yet: list-clv and list-risk are skipped (run `gomato bench-finance` and `gomato score --tenant "+tn.Slug+" --wait` with a worker)")
+		subjects = slices.DeleteFunc(subjects, func(s subject) bool { return strings.HasPrefix(s.name, "list-") })
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -216,6 +239,18 @@ func cmdBench(ctx context.Context, args []string, env environ) error {
 				fmt.Fprintf(out, "  first error: %v %v\n", o.firstErr, c.firstErr)
 			}
 		}
+	}
+	return nil
+}
+
+// scoreSorted checks a page of the list sorted by a score: full, and
+// led by a scored customer.
+func scoreSorted(p core.CustomerPage, err error) error {
+	if err != nil {
+		return err
+	}
+	if len(p.Items) != 50 || p.Items[0].Score == nil {
+		return fmt.Errorf("score-sorted page of %d, first scored: %t", len(p.Items), len(p.Items) > 0 && p.Items[0].Score != nil)
 	}
 	return nil
 }
