@@ -245,10 +245,10 @@ func (w *Worker) score(ctx context.Context, tn core.Tenant, run store.ScoringRun
 
 // sampleSeed derives the fit sample's seed from the run, so a retried run
 // fits on the same customers.
-func sampleSeed(id uuid.UUID) float64 {
-	h := fnv.New32a()
+func sampleSeed(id uuid.UUID) int64 {
+	h := fnv.New64a()
 	h.Write(id[:])
-	return float64(h.Sum32()) / (1 << 32)
+	return int64(h.Sum64() >> 1)
 }
 
 // pipeline reads batches from source, turns each into score rows with
@@ -560,7 +560,7 @@ func modelJSON(res retention.Result, acc *runAcc, sample store.ScoringSample) js
 	}
 	if sample.Sampled {
 		m["fit_sample"] = map[string]any{"customers": res.Customers, "buyers": res.Buyers, "of": sample.Customers,
-			"method": "bernoulli", "percent": sample.Percent, "seed": sample.Seed,
+			"method": "seeded hash of the customer id", "fraction": sample.Fraction, "seed": sample.Seed,
 			"note": "purchase, spend and churn models, RFM scale, cross-sell rules and median usual gap fitted on a random sample; every customer scored"}
 	}
 	if res.FitError != "" {
