@@ -16,19 +16,35 @@ import (
 // has for frequent buyers. A term's sign changes only when C−A+n or C−B+n
 // crosses zero, at most twice and only among the first terms, so the sum
 // has no alternating cancellation.
-// If the series has not converged after maxTerms terms (z very close to 1),
-// it falls back to gonum's Cephes-based mathext.Hypergeo, valid for |z| < 1.
+//
+// With no heterogeneity left in the dropout probability the fit runs off
+// to huge a and b (seen on synthetic data: a ≈ 1.2e6, b ≈ 2.4e7). Then
+// (1−z)^(C−B) underflows and the terms grow past float64 before they
+// shrink: the sum is carried with a separate power-of-two scale and
+// multiplied with the prefactor in logs, and the series runs past the
+// largest term, near n ≈ (C−A)(C−B)z/C.
+// If the series has not converged after that (z very close to 1), it
+// falls back to gonum's Cephes-based mathext.Hypergeo, valid for |z| < 1.
 func powHyp(A, B, C, z float64) float64 {
 	a, b := C-A, C-B
-	pre := math.Pow(1-z, b)
-	const maxTerms = 4000
+	logPre := b * math.Log1p(-z)
+	maxTerms := 4000 + int(math.Min(4*math.Abs(a*b*z/C), 1e6))
 	sum, term := 1.0, 1.0
+	scale := 0 // sum and term are to be multiplied by 2^scale
 	for n := 0; n < maxTerms; n++ {
 		fn := float64(n)
 		term *= (a + fn) * (b + fn) / ((C + fn) * (fn + 1)) * z
 		sum += term
 		if math.Abs(term) <= 1e-16*math.Abs(sum) {
-			return pre * sum
+			if scale == 0 {
+				return math.Exp(logPre) * sum
+			}
+			frac, exp := math.Frexp(sum)
+			return math.Exp(logPre+float64(exp+scale)*math.Ln2) * frac
+		}
+		if math.Abs(sum) > 0x1p500 {
+			sum, term = math.Ldexp(sum, -500), math.Ldexp(term, -500)
+			scale += 500
 		}
 	}
 	return math.Pow(1-z, A) * mathext.Hypergeo(A, B, C, z)
