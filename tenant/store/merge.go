@@ -94,6 +94,21 @@ func (s *Store) MergeCustomers(ctx context.Context, survivor, duplicate uuid.UUI
 		if _, err := tx.ExecContext(ctx, `delete from customers where id = $1`, duplicate); err != nil {
 			return fmt.Errorf("delete duplicate: %w", err)
 		}
+		// The duplicate's open tickets now belong to the survivor, and
+		// get its VIP service (the groups were merged above).
+		var tickets []uuid.UUID
+		if err := tx.SelectContext(ctx, &tickets, `select id from tickets where customer_id = $1 and status <> 'closed'`, survivor); err != nil {
+			return err
+		}
+		if len(tickets) > 0 {
+			threshold, err := lastVIPThreshold(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if _, err := raiseTicketsForVIP(ctx, tx, threshold, tickets); err != nil {
+				return err
+			}
+		}
 		if err := RecomputeFactsTx(ctx, tx, []uuid.UUID{survivor}); err != nil {
 			return err
 		}

@@ -189,6 +189,15 @@ func raiseTicketsForVIP(ctx context.Context, tx *sqlx.Tx, clvThreshold int64, id
 	return out, rows.Err()
 }
 
+// lastVIPThreshold is the top-decile CLV of the last finished scoring run
+// (0 before the first).
+func lastVIPThreshold(ctx context.Context, tx *sqlx.Tx) (int64, error) {
+	var threshold int64
+	err := tx.GetContext(ctx, &threshold, `select coalesce((select vip_clv_threshold from scoring_runs
+		where status = 'done' order by finished_at desc nulls last, id desc limit 1), 0)`)
+	return threshold, err
+}
+
 // raiseNewTicketForVIP raises a ticket just opened for (or moved to) a
 // customer by the VIP rule, against the top-decile threshold of the last
 // finished scoring run, and updates t to what was stored.
@@ -196,9 +205,8 @@ func raiseNewTicketForVIP(ctx context.Context, tx *sqlx.Tx, t *core.Ticket) erro
 	if t.Status == "closed" || (t.Priority != "low" && t.Priority != "normal") {
 		return nil
 	}
-	var threshold int64
-	if err := tx.GetContext(ctx, &threshold, `select coalesce((select vip_clv_threshold from scoring_runs
-		where status = 'done' order by finished_at desc nulls last, id desc limit 1), 0)`); err != nil {
+	threshold, err := lastVIPThreshold(ctx, tx)
+	if err != nil {
 		return err
 	}
 	raised, err := raiseTicketsForVIP(ctx, tx, threshold, []uuid.UUID{t.ID})

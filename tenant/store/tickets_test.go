@@ -219,3 +219,31 @@ func TestTicketVIPPriorityAtCreation(t *testing.T) {
 		t.Errorf("closed VIP ticket = %s, %v; want low", closed.Priority, err)
 	}
 }
+
+// TestMergeRaisesMovedTicketsForVIP: merging a duplicate into a VIP
+// customer moves the duplicate's open tickets to the survivor, where the
+// VIP rule raises them at once, not at the next scoring run.
+func TestMergeRaisesMovedTicketsForVIP(t *testing.T) {
+	e := newLREnv(t)
+	vip, dup := e.customer(t, "VIP", nil), e.customer(t, "VIP (duplicate)", nil)
+	g := core.NewID()
+	e.exec(t, `insert into groups (id, name, is_vip) values ($1, 'Gold', true)`, g)
+	e.exec(t, `insert into customer_groups (customer_id, group_id) values ($1, $2)`, vip, g)
+	tk, _, err := e.st.CreateTicket(e.ctx, dup, core.TicketUpdate{Subject: lrP("help"), Priority: lrP("low")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Priority != "low" {
+		t.Fatalf("the duplicate's ticket opened as %s, want low", tk.Priority)
+	}
+	if _, err := e.st.MergeCustomers(e.ctx, vip, dup, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.Ticket(e.ctx, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CustomerID != vip || got.Priority != "high" || got.PriorityReason != "VIP customer (group Gold)" {
+		t.Errorf("moved ticket: customer %v, %s %q; want the survivor's, high with the VIP reason", got.CustomerID, got.Priority, got.PriorityReason)
+	}
+}
