@@ -19,6 +19,7 @@ type config struct {
 	LogLevel       string
 	TrustedProxies string
 	WorkerConc     int
+	QueuePrefix    string
 }
 
 type configVar struct {
@@ -37,6 +38,7 @@ var configVars = []configVar{
 	{name: "GOMATO_TRUSTED_PROXIES", def: "", help: "comma-separated proxy IPs/CIDRs whose X-Forwarded-* headers are trusted"},
 	{name: "GOMATO_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
 	{name: "GOMATO_WORKER_CONCURRENCY", def: "4", help: "tasks the worker runs at once"},
+	{name: "GOMATO_QUEUE_PREFIX", def: "", help: "prefix of the queue names, so installations can share one Redis database"},
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -60,6 +62,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		BaseDomain:     get("GOMATO_BASE_DOMAIN"),
 		LogLevel:       get("GOMATO_LOG_LEVEL"),
 		TrustedProxies: get("GOMATO_TRUSTED_PROXIES"),
+		QueuePrefix:    get("GOMATO_QUEUE_PREFIX"),
 	}
 	var err error
 	if c.RedisDB, err = strconv.Atoi(get("GOMATO_REDIS_DB")); err != nil {
@@ -78,7 +81,7 @@ func logConfig(log *slog.Logger, getenv func(string) string, c config) {
 		"GOMATO_DATABASE_URL": maskURL(c.DatabaseURL), "GOMATO_REDIS_ADDR": c.RedisAddr,
 		"GOMATO_REDIS_DB": strconv.Itoa(c.RedisDB), "GOMATO_ADDR": c.Addr, "GOMATO_METRICS_ADDR": c.MetricsAddr, "GOMATO_WORKER_METRICS_ADDR": c.WorkerMetrics,
 		"GOMATO_BASE_DOMAIN": c.BaseDomain, "GOMATO_TRUSTED_PROXIES": c.TrustedProxies, "GOMATO_LOG_LEVEL": c.LogLevel,
-		"GOMATO_WORKER_CONCURRENCY": strconv.Itoa(c.WorkerConc),
+		"GOMATO_WORKER_CONCURRENCY": strconv.Itoa(c.WorkerConc), "GOMATO_QUEUE_PREFIX": c.QueuePrefix,
 	}
 	for _, v := range configVars {
 		attrs = append(attrs, v.name, values[v.name])

@@ -41,7 +41,7 @@ func cmdDemo(ctx context.Context, args []string, env environ) error {
 	if _, err := a.migrator.MigrateControl(ctx); err != nil {
 		return fmt.Errorf("control schema: %w", err)
 	}
-	client := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log})
+	client := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log, QueuePrefix: a.cfg.QueuePrefix})
 	defer client.Close()
 	sum, err := demo.Run(ctx, demo.Config{
 		DB:       a.db,

@@ -68,7 +68,7 @@ func cmdImport(ctx context.Context, args []string, env environ) error {
 	}
 	tctx := core.WithActor(core.WithTenant(ctx, tn), core.Actor{Name: "cli", Email: "cli", System: true})
 	client := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log,
-		QueuePrefix: env.getenv("GOMATO_QUEUE_PREFIX")})
+		QueuePrefix: a.cfg.QueuePrefix})
 	defer client.Close()
 	job, err := client.RunImport(tctx, store.ImportSubmission{Kind: *kind, FileName: filepath.Base(path), Format: *format, Mapping: mapping, Data: data})
 	if err != nil {

@@ -48,7 +48,7 @@ func cmdScore(ctx context.Context, args []string, env environ) error {
 	}
 	tctx := core.WithActor(core.WithTenant(ctx, t), core.SystemActor)
 	client := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log,
-		QueuePrefix: env.getenv("GOMATO_QUEUE_PREFIX")})
+		QueuePrefix: a.cfg.QueuePrefix})
 	defer client.Close()
 	run, err := client.RequestRun(tctx, req)
 	if err != nil {

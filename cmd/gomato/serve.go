@@ -47,7 +47,7 @@ func cmdServe(ctx context.Context, args []string, env environ) error {
 	if err := az.Listen(ctx, a.cfg.DatabaseURL); err != nil {
 		return fmt.Errorf("listen for policy changes: %w", err)
 	}
-	jc := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log})
+	jc := jobs.NewClient(jobs.ClientConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, DB: a.db, Log: a.log, QueuePrefix: a.cfg.QueuePrefix})
 	defer jc.Close()
 	queues := jobs.QueueDashboard(web.QueueDashboardPath, jobs.DashboardConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB})
 	defer queues.Close()

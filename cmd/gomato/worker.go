@@ -35,13 +35,13 @@ func cmdWorker(ctx context.Context, args []string, env environ) error {
 	}
 	defer a.Close()
 	logConfig(a.log, env.getenv, a.cfg)
-	a.log.Info("worker configuration", "scheduler", sched.Enabled, "tick", sched.Tick, "nightly_at", sched.NightlyAt, "nightly_off", sched.NoNightly, "reconcile_grace", sched.ReconcileGrace, "queue_prefix", env.getenv("GOMATO_QUEUE_PREFIX"))
+	a.log.Info("worker configuration", "scheduler", sched.Enabled, "tick", sched.Tick, "nightly_at", sched.NightlyAt, "nightly_off", sched.NoNightly, "reconcile_grace", sched.ReconcileGrace, "queue_prefix", a.cfg.QueuePrefix)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	stop := serveMetrics(a, a.cfg.WorkerMetrics, reg)
 	defer stop()
 	w := jobs.NewWorker(jobs.WorkerConfig{RedisAddr: a.cfg.RedisAddr, RedisDB: a.cfg.RedisDB, Concurrency: a.cfg.WorkerConc, Log: a.log,
-		DB: a.db, Registry: a.registry, Metrics: reg, Scheduler: sched, QueuePrefix: env.getenv("GOMATO_QUEUE_PREFIX")})
+		DB: a.db, Registry: a.registry, Metrics: reg, Scheduler: sched, QueuePrefix: a.cfg.QueuePrefix})
 	return w.Run(ctx)
 }
 
