@@ -127,7 +127,9 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryContext(ctx, args)
+	rows, err := s.QueryContext(ctx, args)
+	c.forgetIfStale(query, err)
+	return rows, err
 }
 
 // ExecContext runs a parameterised statement through its cached statement.
@@ -139,5 +141,22 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 	if err != nil {
 		return nil, err
 	}
-	return s.ExecContext(ctx, args)
+	res, err := s.ExecContext(ctx, args)
+	c.forgetIfStale(query, err)
+	return res, err
+}
+
+// forgetIfStale drops a statement Postgres will not run again: after a
+// migration changed the columns it returns, every execution fails with
+// "cached plan must not change result type" (feature_not_supported), so
+// the next use prepares it afresh. It is not closed — the transaction
+// has failed — and goes with its connection.
+func (c *cachingConn) forgetIfStale(query string, err error) {
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "0A000" {
+		if e, ok := c.stmts[query]; ok {
+			c.order.Remove(e)
+			delete(c.stmts, query)
+		}
+	}
 }
