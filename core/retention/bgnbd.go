@@ -539,10 +539,18 @@ func (f BGFit) expectedParts(x int, T, t float64) (first, ph float64) {
 		a = 1 + 1e-9 // removable singularity of the closed form
 	}
 	A := p.R + fx
+	B, C := p.B+fx, a+p.B+fx-1
 	if f.Variant == MBGNBD {
-		return (a + p.B + fx) / (a - 1), powHyp(A, p.B+fx+1, a+p.B+fx, z)
+		B, C = p.B+fx+1, a+p.B+fx
 	}
-	return (a + p.B + fx - 1) / (a - 1), powHyp(A, p.B+fx, a+p.B+fx-1, z)
+	ph = powHyp(A, B, C, z)
+	if math.IsNaN(ph) || math.IsInf(ph, 0) {
+		// a and b in the millions (a fit where every customer drops out
+		// with the same probability) overflow the series; there
+		// ₂F₁(A, B; C; z) tends to (1 − (B/C)z)^−A.
+		ph = math.Pow((1-z)/(1-B/C*z), A)
+	}
+	return C / (a - 1), ph
 }
 
 // ForecastGap is the customer's expected time to the next purchase, the

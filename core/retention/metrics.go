@@ -8,26 +8,19 @@ import (
 // ROCAUC is the area under the ROC curve of scores for the positive labels:
 // the probability that a random positive outranks a random negative, ties
 // counted half (the Mann-Whitney statistic). NaN when a class is empty.
+// NaN scores rank below every number and tie with each other.
 func ROCAUC(scores []float64, positive []bool) float64 {
 	n := len(scores)
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int {
-		switch {
-		case scores[a] < scores[b]:
-			return -1
-		case scores[a] > scores[b]:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(idx, func(a, b int) int { return cmpNaNFirst(scores[a], scores[b]) })
 	var rankSum float64
 	var nPos int
 	for i := 0; i < n; {
-		j := i
-		for j < n && scores[idx[j]] == scores[idx[i]] {
+		j := i + 1
+		for j < n && cmpNaNFirst(scores[idx[j]], scores[idx[i]]) == 0 {
 			j++
 		}
 		avg := float64(i+j+1) / 2 // mean of ranks i+1 … j
@@ -45,6 +38,25 @@ func ROCAUC(scores []float64, positive []bool) float64 {
 	}
 	fp := float64(nPos)
 	return (rankSum - fp*(fp+1)/2) / (fp * float64(nNeg))
+}
+
+// cmpNaNFirst orders floats with NaN below every number (a total order,
+// unlike <, so sorting and tie runs stay consistent).
+func cmpNaNFirst(a, b float64) int {
+	an, bn := math.IsNaN(a), math.IsNaN(b)
+	switch {
+	case an && bn:
+		return 0
+	case an:
+		return -1
+	case bn:
+		return 1
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // Brier is the mean squared difference between predicted probabilities and

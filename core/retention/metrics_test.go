@@ -42,3 +42,32 @@ func TestStratifiedFoldsBalance(t *testing.T) {
 		}
 	}
 }
+
+// A NaN score (a degenerate feature) used to stop the tie scan from
+// advancing: ROCAUC never returned and the scoring run hung.
+func TestROCAUCWithNaNScoresReturns(t *testing.T) {
+	nan := math.NaN()
+	got := ROCAUC([]float64{nan, 0.9, nan, 0.1}, []bool{true, true, false, false})
+	// NaNs rank lowest and tie: positive ranks 1.5 (NaN) and 4 (0.9) → (5.5 − 3) / 4.
+	if want := 0.625; math.Abs(got-want) > 1e-12 {
+		t.Errorf("ROCAUC with NaN scores = %v, want %v", got, want)
+	}
+}
+
+// With a and b in the millions the hypergeometric series overflows; the
+// expectation must stay finite and match the limit with p = a/(a+b) fixed.
+func TestExpectedPurchasesWithHugeAB(t *testing.T) {
+	h := History{X: 2, Tx: 20, T: 40}
+	huge := BGFit{Variant: BGNBD, Unit: Weeks, Params: BGParams{R: 0.5, Alpha: 4.5, A: 3.3e6, B: 5.3e6}}
+	big := BGFit{Variant: BGNBD, Unit: Weeks, Params: BGParams{R: 0.5, Alpha: 4.5, A: 3.3e3, B: 5.3e3}}
+	for _, v := range []Variant{BGNBD, MBGNBD} {
+		huge.Variant, big.Variant = v, v
+		e, ref := huge.ExpectedPurchases(h, 13), big.ExpectedPurchases(h, 13)
+		if math.IsNaN(e) || math.IsInf(e, 0) || e <= 0 {
+			t.Fatalf("%v: expected purchases with a, b ≈ 1e6 = %v, want a positive number", v, e)
+		}
+		if math.Abs(e/ref-1) > 0.01 {
+			t.Errorf("%v: expected purchases %v with a, b ≈ 1e6, %v with a, b ≈ 1e3 (same a/(a+b)); want within 1%%", v, e, ref)
+		}
+	}
+}
