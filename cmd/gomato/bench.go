@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +14,10 @@ import (
 	"runtime/pprof"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -220,8 +223,8 @@ func cmdBench(ctx context.Context, args []string, env environ) error {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(out, "\nload model: open loop %d req/s and closed loop %d clients, %s each, after a 3 s warm-up; baseline = the store call (same SQL, same scoped transaction, lib/pq), no HTTP/auth/JSON\n\n", *rate, *clients, *dur)
-	fmt.Fprintln(out, "| what | path | p50 @ open loop | p99 @ open loop | achieved rate | errors | throughput @ closed loop | p50 / p99 @ closed loop |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "| what | path | p50 @ open loop | p99 @ open loop | achieved rate | errors | throughput @ closed loop | p50 / p99 @ closed loop | CPU per request @ closed loop: bench process + Postgres |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
 	for _, s := range subjects {
 		if *only != "" && *only != s.name {
 			continue
@@ -233,16 +236,65 @@ func cmdBench(ctx context.Context, args []string, env environ) error {
 			closedLoop(ctx, 8, 3*time.Second, path.fn) // warm-up
 			o := openLoop(ctx, *rate, *dur, path.fn)
 			settle(ctx, path.fn)
+			cpu0 := sampleCPU(ctx, a.db)
 			c := closedLoop(ctx, *clients, *dur, path.fn)
+			cpuGo, cpuPG := sampleCPU(ctx, a.db).perRequest(cpu0, len(c.lat)+c.errors)
 			settle(ctx, path.fn)
-			fmt.Fprintf(out, "| %s | %s | %s | %s | %.0f/s | %d | %.0f req/s | %s / %s |\n", s.name, path.name,
-				ms(o.quantile(0.5)), ms(o.quantile(0.99)), o.rate(), o.errors+c.errors, c.rate(), ms(c.quantile(0.5)), ms(c.quantile(0.99)))
+			fmt.Fprintf(out, "| %s | %s | %s | %s | %.0f/s | %d | %.0f req/s | %s / %s | %.2f + %.2f ms |\n", s.name, path.name,
+				ms(o.quantile(0.5)), ms(o.quantile(0.99)), o.rate(), o.errors+c.errors, c.rate(), ms(c.quantile(0.5)), ms(c.quantile(0.99)),
+				cpuGo.Seconds()*1000, cpuPG.Seconds()*1000)
 			if o.firstErr != nil || c.firstErr != nil {
 				fmt.Fprintf(out, "  first error: %v %v\n", o.firstErr, c.firstErr)
 			}
 		}
 	}
 	return nil
+}
+
+// cpuSample is the CPU time used so far by this process (load generator
+// and, unless --url, the server) and by each Postgres backend serving the
+// bench's database — the server is on loopback, so /proc shows them.
+type cpuSample struct {
+	self     time.Duration
+	backends map[int]time.Duration
+}
+
+func sampleCPU(ctx context.Context, db *sqlx.DB) cpuSample {
+	s := cpuSample{backends: map[int]time.Duration{}}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	var pids []int
+	_ = db.SelectContext(ctx, &pids, `select pid from pg_stat_activity where datname = current_database()`)
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid … utime stime (fields 14 and 15); comm
+		// may hold spaces, so count from its closing parenthesis.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		s.backends[pid] = time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+	}
+	return s
+}
+
+// perRequest is the CPU used between b and a, per request: this process's
+// and the Postgres backends' (one that ended in between is not counted).
+func (a cpuSample) perRequest(b cpuSample, n int) (self, postgres time.Duration) {
+	if n == 0 {
+		return 0, 0
+	}
+	for pid, t := range a.backends {
+		postgres += t - b.backends[pid]
+	}
+	return (a.self - b.self) / time.Duration(n), postgres / time.Duration(n)
 }
 
 // scoreSorted checks a page of the list sorted by a score: full, and
