@@ -501,7 +501,6 @@ func bulkCopyRows(ctx context.Context, tx *sqlx.Tx, table string, cols []string,
 	return nil
 }
 
-
 func bulkDay(t time.Time) string { return t.Format("2006-01-02") }
 
 func bulkDayOrNil(t time.Time) any {
