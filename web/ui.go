@@ -311,7 +311,7 @@ func (s *Server) newPage(c *fiber.Ctx, active string) *page {
 			p.Flash = p.T("flash." + f)
 			p.FlashKind = "ok"
 		}
-		c.ClearCookie("gomato_flash")
+		clearFlash(c)
 	}
 	return p
 }
@@ -354,6 +354,15 @@ func (s *Server) uiRouteExists(rest string) bool {
 // setFlash shows a catalogue message (flash.<key>) on the next page.
 func setFlash(c *fiber.Ctx, key string) {
 	c.Cookie(&fiber.Cookie{Name: "gomato_flash", Value: key, Path: "/", HTTPOnly: true, SameSite: "Lax", MaxAge: 60})
+}
+
+// clearFlash removes the flash once shown. A browser only replaces a cookie
+// with the same name, domain and path, so the deletion carries setFlash's
+// Path and attributes (Fiber's ClearCookie sends no Path, and the cookie
+// set at / would survive it on every page below /t/…).
+func clearFlash(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: "gomato_flash", Value: "", Path: "/", HTTPOnly: true, SameSite: "Lax",
+		MaxAge: -1, Expires: time.Unix(0, 0)})
 }
 
 // render writes a full page, or only the named fragment for htmx

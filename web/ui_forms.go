@@ -359,6 +359,20 @@ func customerInputOf(p *page, form url.Values) (core.CustomerInput, map[string]s
 			PostalCode: form.Get(pre + "postal_code"), Country: form.Get(pre + "country")}
 	}
 	in.Billing, in.Shipping = addr("billing_"), addr("shipping_")
+	if len(bad) > 0 {
+		// The form goes back without reaching the store, so check the rest
+		// here too: every field's error shows at once, not in two rounds.
+		check := in
+		check.Billing, check.Shipping = &core.Address{}, &core.Address{}
+		*check.Billing, *check.Shipping = *in.Billing, *in.Shipping
+		check.Specialties = append([]string{}, in.Specialties...)
+		check.GroupIDs = append([]uuid.UUID{}, in.GroupIDs...)
+		for k, v := range localFields(p, check.Normalize()) {
+			if k = formFieldName(k); bad[k] == "" {
+				bad[k] = v
+			}
+		}
+	}
 	return in, bad
 }
 

@@ -389,6 +389,19 @@ func uiCustomerForm(t *testing.T, f *uiFixture) {
 			t.Errorf("customer form lacks %q", want)
 		}
 	}
+	// A field the handler cannot parse (owner, deals) does not hide the
+	// others' errors until the next submit: every error shows at once.
+	resp = f.post(t, sales, path, url.Values{"name": {""}, "email": {"bad"}, "phone": {"abc"}, "status": {"bogus"},
+		"value_added_deals": {"-۳"}, "owner_id": {"not-uuid"}})
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad customer = %d", resp.Status)
+	}
+	body = string(resp.Body)
+	for _, field := range []string{"name", "email", "phone", "status", "value_added_deals", "owner_id"} {
+		if !strings.Contains(body, `id="err-`+field+`"`) {
+			t.Errorf("customer form with six bad fields does not report %s at once", field)
+		}
+	}
 	resp = f.post(t, sales, path, url.Values{"name": {"New Co"}, "status": {"active"}, "value_added_deals": {"۱۲"}})
 	if resp.Status != http.StatusSeeOther {
 		t.Fatalf("create = %d %s", resp.Status, resp.Body)
@@ -397,6 +410,50 @@ func uiCustomerForm(t *testing.T, f *uiFixture) {
 	body = string(f.get(t, sales, loc).Body)
 	if !strings.Contains(body, `id="value-added-deals">12<`) {
 		t.Errorf("value-added deals typed as ۱۲ is not 12: %s", between(body, "value-added-deals", 40))
+	}
+}
+
+// TestUIFlashShownOnce: the flash is deleted with the Path it was set
+// with, so the browser drops it after one page instead of showing it on
+// every page (and error) for its 60 seconds.
+func uiFlashShownOnce(t *testing.T, f *uiFixture) {
+	sales := f.users[authz.RoleSales]
+	setLocale(t, f.h, sales, "en")
+	base := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
+	resp := f.post(t, sales, base+"/notes", url.Values{"kind": {"note"}, "body": {"flash check"}})
+	if resp.Status != http.StatusSeeOther {
+		t.Fatalf("note = %d %s", resp.Status, resp.Body)
+	}
+	var set *http.Cookie
+	for _, c := range (&http.Response{Header: resp.Header}).Cookies() {
+		if c.Name == "gomato_flash" {
+			set = c
+		}
+	}
+	if set == nil || set.Value == "" {
+		t.Fatal("no flash cookie after a saved form")
+	}
+	resp = f.h.Do(t, webtest.Req{As: sales, Path: base, Header: map[string]string{"Cookie": "gomato_flash=" + set.Value}})
+	if !strings.Contains(string(resp.Body), `role="status">Saved.</div>`) {
+		t.Errorf("the flash is not shown on the next page")
+	}
+	var cleared *http.Cookie
+	for _, c := range (&http.Response{Header: resp.Header}).Cookies() {
+		if c.Name == "gomato_flash" {
+			cleared = c
+		}
+	}
+	switch {
+	case cleared == nil:
+		t.Fatal("the page that shows the flash does not clear it")
+	case cleared.Value != "":
+		t.Errorf("cleared flash has value %q", cleared.Value)
+	case cleared.Path != set.Path:
+		t.Errorf("flash set with Path=%q but cleared with Path=%q: the browser keeps it", set.Path, cleared.Path)
+	case cleared.MaxAge >= 0 && !(cleared.Expires.Before(time.Now()) && !cleared.Expires.IsZero()):
+		t.Errorf("cleared flash does not expire: %s", resp.Header.Values("Set-Cookie"))
+	case cleared.HttpOnly != set.HttpOnly || cleared.SameSite != set.SameSite:
+		t.Errorf("cleared flash's attributes differ from the set one: %s", resp.Header.Values("Set-Cookie"))
 	}
 }
 
@@ -492,6 +549,7 @@ func TestUI(t *testing.T) {
 		{"Forms", uiForms},
 		{"CustomerForm", uiCustomerForm},
 		{"Login", uiLogin},
+		{"FlashShownOnce", uiFlashShownOnce},
 		{"ListFiltersAndExport", uiListFiltersAndExport},
 		{"TenantSwitcher", uiTenantSwitcher},
 		{"Dashboard", uiDashboardFigures},
