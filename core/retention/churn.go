@@ -407,11 +407,17 @@ func wordTxReason(r *Reason, f ChurnFeatures, horizonDays int) {
 		r.TextFA = "هزینه‌کرد " + fa(pct) + "٪ کمتر از قبل"
 	case "frequency":
 		n := itoa(f.Repeat)
-		r.TextEN = "only " + n + " repeat purchases so far"
-		if f.Repeat == 1 {
+		switch f.Repeat {
+		case 0:
+			r.TextEN = "no repeat purchase yet"
+			r.TextFA = "هنوز هیچ خرید تکراری نداشته"
+		case 1:
 			r.TextEN = "only 1 repeat purchase so far"
+			r.TextFA = "تاکنون فقط " + fa(n) + " خرید تکراری"
+		default:
+			r.TextEN = "only " + n + " repeat purchases so far"
+			r.TextFA = "تاکنون فقط " + fa(n) + " خرید تکراری"
 		}
-		r.TextFA = "تاکنون فقط " + fa(n) + " خرید تکراری"
 	case "age":
 		d := itoa(f.AgeDays)
 		r.TextEN = "first purchase " + d + " days ago"
