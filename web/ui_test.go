@@ -876,6 +876,22 @@ func uiPortfolioFlow(t *testing.T, f *uiFixture) {
 		}
 		insertScore(t, h.Env.DB, t1, cu.ID, risk, map[bool]string{true: "high", false: "low"}[risk >= 0.6], int64(1000*(i+1)))
 	}
+	// Two runs each: t1's CLV grew, t2's stayed the same (no arrow for a
+	// change of zero).
+	for tn, clvs := range map[core.Tenant][2]int64{t1: {1000, 6000}, t2: {5000, 5000}} {
+		err := tenant.Tx(tenanttest.Ctx(tn), h.Env.DB, func(tx *sqlx.Tx) error {
+			for i, clv := range clvs {
+				if _, err := tx.Exec(`insert into scoring_runs (id, status, trigger, finished_at, clv_total) values ($1, 'done', 'api', $2, $3)`,
+					core.NewID(), time.Now().Add(time.Duration(i-2)*time.Hour), clv); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	admin := h.AgencyAdmin(t, a.Slug)
 	if err := h.Authz.AddMember(ctx, t1.ID, admin.ID); err != nil {
 		t.Fatal(err)
@@ -900,6 +916,16 @@ func uiPortfolioFlow(t *testing.T, f *uiFixture) {
 	// The sum of round(risk × CLV): 0.9·1000 + 0.7·2000 + 0.2·3000.
 	if !strings.Contains(body, `data-tenant="`+t1.Slug+`" data-customers="3" data-high="2" data-at-risk="2900" data-clv="6000"`) {
 		t.Errorf("portfolio figures of %s are not 3 customers, 2 high, 2900 at risk, 6000 CLV: %s", t1.Slug, between(body, `data-tenant="`+t1.Slug, 140))
+	}
+	row := func(slug string) string {
+		r, _, _ := strings.Cut(between(body, `data-tenant="`+slug+`"`, 2000), "</tr>")
+		return r
+	}
+	if row := row(t1.Slug); !strings.Contains(row, `data-trend="up">▲`) {
+		t.Errorf("a CLV that grew has no ▲: %s", row)
+	}
+	if row := row(t2.Slug); !strings.Contains(row, `data-trend="flat"`) || strings.Contains(row, "▲") || strings.Contains(row, "▼") {
+		t.Errorf("a CLV change of zero shows an arrow: %s", row)
 	}
 	if !strings.Contains(body, `href="/t/`+t1.Slug+`/"`) || strings.Contains(body, `href="/t/`+t2.Slug+`/"`) {
 		t.Error("links into tenants: want one into the tenant the admin is a member of, none into the other")
