@@ -234,6 +234,15 @@ func (p *page) When(v any) string {
 	return "—"
 }
 
+// DateHint is an example date for a date field: today in the tenant's
+// zone, as the user would type it (Jalali for Persian, ISO for English),
+// so that examples are current and follow the user's locale.
+func (p *page) DateHint() string { return p.Date(time.Now()) }
+
+// DateInvalid is the message for a date that cannot be read, with an
+// example in the user's own calendar.
+func (p *page) DateInvalid() string { return p.T("validation.date", p.DateHint()) }
+
 // uiLang picks the page's language: the user's, else the tenant's, else
 // a ?lang= or cookie choice on public pages, else English.
 func uiLang(c *fiber.Ctx, a *core.Actor, t *core.Tenant) i18n.Lang {

@@ -357,7 +357,7 @@ func (s *Server) uiCustomersExport(c *fiber.Ctx) error {
 			if showScores {
 				if cu.Score != nil {
 					row = append(row, p.T("risk."+cu.Score.RiskLevel), strconv.FormatFloat(cu.Score.Risk, 'f', 3, 64),
-						core.FormatMoney(cu.Score.CLV, p.Currency), cu.Score.Segment)
+						core.FormatMoney(cu.Score.CLV, p.Currency), p.segmentName(cu.Score.Segment))
 				} else {
 					row = append(row, "", "", "", "")
 				}
@@ -448,4 +448,16 @@ func looksNumeric(v string) bool {
 		}
 	}
 	return digits > 0
+}
+
+// segmentName is an RFM segment as the UI shows it, in the user's
+// language; a name scoring may add later stays as stored.
+func (p *page) segmentName(stored string) string {
+	if stored == "" {
+		return ""
+	}
+	if k := "segment." + segmentKey(stored); i18n.Has(p.Lang, k) {
+		return p.T(k)
+	}
+	return stored
 }

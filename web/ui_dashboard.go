@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/url"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -289,8 +290,40 @@ func cohortsOf(p *page, rows []struct {
 	return out
 }
 
+// modelFigures are the fit figures the dashboard shows, by their path in
+// a run's model JSON, with their catalogue label (fit.<label>) and how
+// they print: counts as integers, parameters with four decimals.
+var modelFigures = []struct {
+	path, label string
+	decimals    int // -1: a count
+}{
+	{"customers", "customers", -1},
+	{"buyers", "buyers", -1},
+	{"no_history", "no_history", -1},
+	{"median_usual_gap", "usual_gap_weeks", 1},
+	{"horizon_days", "horizon_days", -1},
+	{"bg_nbd.customers", "bgnbd_customers", -1},
+	{"bg_nbd.r", "bgnbd_r", 4},
+	{"bg_nbd.alpha", "bgnbd_alpha", 4},
+	{"bg_nbd.a", "bgnbd_a", 4},
+	{"bg_nbd.b", "bgnbd_b", 4},
+	{"bg_nbd.log_lik", "bgnbd_log_lik", 1},
+	{"gamma_gamma.customers", "gg_customers", -1},
+	{"gamma_gamma.p", "gg_p", 4},
+	{"gamma_gamma.q", "gg_q", 4},
+	{"gamma_gamma.gamma", "gg_gamma", 4},
+	{"transaction_churn.train", "tx_train", -1},
+	{"transaction_churn.lapsed", "tx_lapsed", -1},
+	{"transaction_churn.backtest_auc", "tx_backtest_auc", 3},
+	{"contract_churn.train", "contract_train", -1},
+	{"contract_churn.churned", "contract_churned", -1},
+	{"contract_churn.cv_auc", "contract_cv_auc", 3},
+	{"contract_churn.cv_log_loss", "contract_cv_log_loss", 3},
+}
+
 // modelSummary reads the model kind and its headline fit figures from a
-// run's model JSON, whatever its exact shape.
+// run's model JSON, labelled in the user's language. Figures the run
+// does not have are left out.
 func modelSummary(p *page, raw json.RawMessage) (string, []kv) {
 	var m map[string]any
 	if json.Unmarshal(raw, &m) != nil {
@@ -300,36 +333,42 @@ func modelSummary(p *page, raw json.RawMessage) (string, []kv) {
 	for _, k := range []string{"churn_model", "kind", "model", "name", "type"} {
 		if v, ok := m[k].(string); ok && v != "" {
 			name = v
+			if i18n.Has(p.Lang, "model."+v) {
+				name = p.T("model." + v)
+			}
 			break
 		}
 	}
-	var fit []kv
-	var walk func(prefix string, v any, depth int)
-	walk = func(prefix string, v any, depth int) {
-		switch x := v.(type) {
-		case float64:
-			if len(fit) < 12 && !math.IsNaN(x) {
-				fit = append(fit, kv{prefix, p.Decimal(x, 4)})
-			}
-		case map[string]any:
-			if depth > 1 {
-				return
-			}
-			keys := make([]string, 0, len(x))
-			for k := range x {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				name := k
-				if prefix != "" {
-					name = prefix + "." + k
-				}
-				walk(name, x[k], depth+1)
-			}
-		}
+	// Only the churn model the run used: the other's figures (a skipped
+	// backtest, say) would read as this run's.
+	skip := "contract_churn."
+	if m["churn_model"] == "contract" {
+		skip = "transaction_churn."
 	}
-	walk("", m, 0)
+	var fit []kv
+	for _, f := range modelFigures {
+		if strings.HasPrefix(f.path, skip) {
+			continue
+		}
+		var v any = m
+		for _, part := range strings.Split(f.path, ".") {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = obj[part]
+		}
+		x, ok := v.(float64)
+		if !ok || math.IsNaN(x) || math.IsInf(x, 0) {
+			continue
+		}
+		val := p.Decimal(x, f.decimals)
+		if f.decimals < 0 {
+			val = p.Int(int64(math.Round(x)))
+		}
+		fit = append(fit, kv{p.T("fit." + f.label), val})
+	}
 	return name, fit
 }
 

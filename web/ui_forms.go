@@ -55,6 +55,9 @@ func localFields(p *page, fields map[string]string) map[string]string {
 			key = "validation.choice"
 		}
 		out[k] = p.T(key)
+		if key == "validation.date" {
+			out[k] = p.DateInvalid()
+		}
 	}
 	return out
 }
@@ -121,7 +124,7 @@ func (s *Server) uiCreateTask(c *fiber.Ctx) error {
 	if v := strings.TrimSpace(form.Get("due_at")); v != "" {
 		t, err := p.ParseDate(v)
 		if err != nil {
-			bad["due_at"] = p.T("validation.date")
+			bad["due_at"] = p.DateInvalid()
 		} else {
 			// Due at the end of that day in the tenant's zone.
 			end := t.Add(24*time.Hour - time.Minute)
@@ -203,7 +206,7 @@ func (s *Server) uiOverrideForecast(c *fiber.Ctx) error {
 	if form.Get("clear") == "" {
 		t, err := p.ParseDate(form.Get("at"))
 		if err != nil {
-			return s.renderProfile(c, fiber.StatusUnprocessableEntity, "overview", form, map[string]string{"at": p.T("validation.date")})
+			return s.renderProfile(c, fiber.StatusUnprocessableEntity, "overview", form, map[string]string{"at": p.DateInvalid()})
 		}
 		at = &t
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -560,6 +561,7 @@ func TestUI(t *testing.T) {
 		{"Pagination", uiPagination},
 		{"LanguageSwitch", uiLanguageSwitch},
 		{"Toman", uiToman},
+		{"LocaleLabels", uiLocaleLabels},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -640,6 +642,74 @@ func uiListFiltersAndExport(t *testing.T, f *uiFixture) {
 	xl := f.get(t, u, base+"/export.xlsx?status=legacy")
 	if xl.Status != 200 || !strings.HasPrefix(string(xl.Body), "PK") {
 		t.Errorf("xlsx export = %d, not a zip", xl.Status)
+	}
+}
+
+// uiLocaleLabels: the model and its fit are labelled in the user's
+// language with counts as integers; the export's RFM segments are in the
+// language the list shows them in; examples in placeholders and messages
+// follow the user's locale (Jalali only in Persian) and are current.
+func uiLocaleLabels(t *testing.T, f *uiFixture) {
+	manager := f.users[authz.RoleManager]
+	model := `{"churn_model": "transaction", "customers": 4380, "buyers": 4338, "no_history": 42,
+		"bg_nbd": {"a": 0.0044, "b": 6.82, "r": 0.82, "alpha": 10.07, "customers": 4338, "se": {"a": 0}},
+		"gamma_gamma": {"p": 2.11, "q": 3.6, "gamma": 50444.4, "customers": 2779},
+		"transaction_churn": {"train": 3407, "lapsed": 1490, "backtest_auc": 0.728},
+		"contract_churn_skipped": "0 contracts"}`
+	err := tenant.Tx(tenanttest.Ctx(f.tn), f.h.Env.DB, func(tx *sqlx.Tx) error {
+		_, err := tx.Exec(`insert into scoring_runs (id, status, trigger, finished_at, customers_scored, model)
+			values ($1, 'done', 'api', now(), 4338, $2)`, core.NewID(), model)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash := "/t/" + f.tn.Slug + "/dashboard"
+	for _, tc := range []struct {
+		lang       string
+		want       []string
+		segment    string
+		dateRE     *regexp.Regexp
+		notInPlace []string
+	}{
+		{"en", []string{"Transaction models", "Customers with purchases</dt><dd>4,338<", "BG/NBD: r (purchase-rate shape)"}, "At risk",
+			regexp.MustCompile(`20\d\d-\d\d-\d\d`), []string{"۱۴۰", "1403/", `placeholder="IR"`}},
+		{"fa", []string{"مدل‌های تراکنشی", "مشتریان دارای خرید</dt><dd>۴٬۳۳۸<"}, "در خطر",
+			regexp.MustCompile(`۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2}`), []string{"1403/", `placeholder="۱۴۰۳/۱۲/۳۰"`}},
+	} {
+		setLocale(t, f.h, manager, tc.lang)
+		body := string(f.get(t, manager, dash).Body)
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s dashboard lacks %q: %s", tc.lang, w, between(body, `id="latest-run"`, 1500))
+			}
+		}
+		for _, raw := range []string{"bg_nbd.a", "<code>", "4,338.0000", "churn_model"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("%s dashboard shows the raw %q", tc.lang, raw)
+			}
+		}
+		csv := string(f.get(t, manager, "/t/"+f.tn.Slug+"/customers/export.csv?segment=at_risk").Body)
+		if !strings.Contains(csv, ","+tc.segment+",") {
+			t.Errorf("%s export's segment is not %q: %s", tc.lang, tc.segment, csv)
+		}
+		prof := "/t/" + f.tn.Slug + "/customers/" + f.high.ID.String()
+		body = string(f.get(t, manager, prof+"?tab=notes").Body) + string(f.get(t, manager, "/t/"+f.tn.Slug+"/customers").Body)
+		resp := f.post(t, manager, prof+"/tasks", url.Values{"title": {"x"}, "due_at": {"not a date"}})
+		body += string(resp.Body)
+		for _, bad := range tc.notInPlace {
+			if strings.Contains(body, bad) {
+				t.Errorf("%s pages show %q: %s", tc.lang, bad, between(body, bad, 100))
+			}
+		}
+		hint := between(string(resp.Body), `id="task-due"`, 300)
+		if !tc.dateRE.MatchString(hint) {
+			t.Errorf("%s task date placeholder has no current date in the user's calendar: %s", tc.lang, hint)
+		}
+		year := strconv.Itoa(time.Now().Year())
+		if tc.lang == "en" && !strings.Contains(string(resp.Body), "Enter a date, e.g. "+year+"-") {
+			t.Errorf("en date message has no current ISO example: %s", between(string(resp.Body), "Enter a date", 60))
+		}
 	}
 }
 
