@@ -234,6 +234,28 @@ func (p *page) When(v any) string {
 	return "—"
 }
 
+// dueView is a forecast date as shown: a day that has passed reads
+// "overdue since …", so that it never looks like a date to come.
+type dueView struct {
+	Text    string
+	Overdue bool
+}
+
+// Due formats a next-purchase (or renewal) forecast: the date, or
+// "overdue since <date>" when its day is before today in the tenant's
+// zone. The API keeps the plain date.
+func (p *page) Due(v *time.Time) dueView {
+	if v == nil || v.IsZero() {
+		return dueView{Text: "—"}
+	}
+	now := time.Now().In(p.Loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, p.Loc)
+	if v.In(p.Loc).Before(today) {
+		return dueView{Text: p.T("forecast.overdue_since", p.Date(*v)), Overdue: true}
+	}
+	return dueView{Text: p.Date(*v)}
+}
+
 // DateHint is an example date for a date field: today in the tenant's
 // zone, as the user would type it (Jalali for Persian, ISO for English),
 // so that examples are current and follow the user's locale.

@@ -68,7 +68,10 @@ type kv struct {
 
 type forecastView struct {
 	At, SystemAt string
-	Overridden   bool
+	// Overdue: the forecast day has passed without a purchase; At then
+	// says "overdue since …".
+	Overdue    bool
+	Overridden bool
 	Input        string
 	Verdict      []kv
 }
@@ -235,7 +238,8 @@ func (s *Server) loadScore(c *fiber.Ctx, p *page, d *profileData) error {
 	d.Forecast.At, d.Forecast.SystemAt = "—", "—"
 	if f != nil {
 		if f.At != nil {
-			d.Forecast.At = p.Date(*f.At)
+			due := p.Due(f.At)
+			d.Forecast.At, d.Forecast.Overdue = due.Text, due.Overdue
 		}
 		if f.SystemAt != nil {
 			d.Forecast.SystemAt = p.Date(*f.SystemAt)

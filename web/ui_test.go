@@ -562,6 +562,7 @@ func TestUI(t *testing.T) {
 		{"LanguageSwitch", uiLanguageSwitch},
 		{"Toman", uiToman},
 		{"LocaleLabels", uiLocaleLabels},
+		{"OverdueForecast", uiOverdueForecast},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -710,6 +711,60 @@ func uiLocaleLabels(t *testing.T, f *uiFixture) {
 		if tc.lang == "en" && !strings.Contains(string(resp.Body), "Enter a date, e.g. "+year+"-") {
 			t.Errorf("en date message has no current ISO example: %s", between(string(resp.Body), "Enter a date", 60))
 		}
+	}
+}
+
+// uiOverdueForecast: a next purchase whose day has passed reads "overdue
+// since …" in the list and the profile (Jalali in Persian), while the API
+// keeps the plain date.
+func uiOverdueForecast(t *testing.T, f *uiFixture) {
+	ctx := tenanttest.Ctx(f.tn)
+	manager := f.users[authz.RoleManager]
+	past := time.Now().AddDate(0, 0, -20).UTC().Truncate(24 * time.Hour)
+	future := time.Now().AddDate(0, 0, 20).UTC().Truncate(24 * time.Hour)
+	mk := func(name string, at time.Time) core.Customer {
+		cu, err := f.h.Store.CreateCustomer(ctx, core.CustomerInput{Name: name, OwnerID: &manager.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		insertScore(t, f.h.Env.DB, f.tn, cu.ID, 0.5, "medium", 1000)
+		if err := tenant.Tx(ctx, f.h.Env.DB, func(tx *sqlx.Tx) error {
+			_, err := tx.Exec(`update customers set sales_forecast_at = $2 where id = $1`, cu.ID, at)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return cu
+	}
+	late, soon := mk("Late Buyer Co", past), mk("Soon Buyer Co", future)
+	en := i18n.New(i18n.En, time.UTC, "USD")
+	fa := i18n.New(i18n.Fa, time.UTC, "USD")
+	if loc, err := time.LoadLocation(f.tn.TimeZone); err == nil {
+		en.Loc, fa.Loc = loc, loc
+	}
+	setLocale(t, f.h, manager, "en")
+	list := string(f.get(t, manager, "/t/"+f.tn.Slug+"/customers?q=Buyer").Body)
+	row := func(body string, id uuid.UUID) string {
+		r, _, _ := strings.Cut(between(body, `data-customer="`+id.String()+`"`, 4000), "</tr>")
+		return r
+	}
+	if r := row(list, late.ID); !strings.Contains(r, "overdue since "+en.Date(past)) {
+		t.Errorf("list row of an overdue forecast does not say overdue since %s: %s", en.Date(past), r)
+	}
+	if r := row(list, soon.ID); !strings.Contains(r, en.Date(future)) || strings.Contains(r, "overdue") {
+		t.Errorf("list row of a future forecast is not its plain date %s: %s", en.Date(future), r)
+	}
+	prof := "/t/" + f.tn.Slug + "/customers/" + late.ID.String()
+	if b := string(f.get(t, manager, prof).Body); !strings.Contains(between(b, `id="forecast-at"`, 300), "overdue since "+en.Date(past)) {
+		t.Errorf("en profile: %s", between(b, `id="forecast-at"`, 300))
+	}
+	setLocale(t, f.h, manager, "fa")
+	if b := string(f.get(t, manager, prof).Body); !strings.Contains(between(b, `id="forecast-at"`, 300), "عقب‌افتاده از "+fa.Date(past)) {
+		t.Errorf("fa profile does not say overdue since %s: %s", fa.Date(past), between(b, `id="forecast-at"`, 300))
+	}
+	api := f.h.Do(t, webtest.Req{As: manager, Tenant: f.tn.Slug, Path: "/api/v1/customers/" + late.ID.String()})
+	if api.Status != http.StatusOK || !strings.Contains(string(api.Body), past.Format("2006-01-02")) || strings.Contains(string(api.Body), "overdue since") {
+		t.Errorf("API customer = %d, want the plain forecast date %s: %s", api.Status, past.Format("2006-01-02"), api.Body)
 	}
 }
 
