@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -26,6 +27,23 @@ func (s *Server) taskRoutes() []Route {
 		{Method: fiber.MethodPatch, Path: "/api/v1/tasks/:id", Tenant: true, Perm: authz.P(authz.Tasks, authz.Update), Handler: s.updateTask},
 		{Method: fiber.MethodDelete, Path: "/api/v1/tasks/:id", Tenant: true, Perm: authz.P(authz.Tasks, authz.Delete), Handler: s.deleteTask},
 	}
+}
+
+// taskRules lets the store decide, for the request's actor once it is
+// bound, which tasks reads without a TaskAccess reach (profile,
+// timeline) and whether rescue-alert tasks show: they say a customer's
+// churn risk, so only with scores:read (DESIGN §4).
+var taskRules = store.TaskRules{
+	All:    func(ctx context.Context) bool { return authz.Can(ctx, authz.P(authz.Tasks, authz.Manage)) },
+	Scores: func(ctx context.Context) bool { return authz.Can(ctx, authz.P(authz.Scores, authz.Read)) },
+}
+
+// bindTaskRules puts taskRules on every request's context; they are
+// evaluated against the context the store gets, after authentication
+// and tenant binding.
+func bindTaskRules(c *fiber.Ctx) error {
+	c.SetUserContext(store.WithTaskRules(c.UserContext(), taskRules))
+	return c.Next()
 }
 
 func taskAccess(c *fiber.Ctx) store.TaskAccess {

@@ -22,6 +22,10 @@ func (s *Store) Profile(ctx context.Context, id uuid.UUID) (core.Profile, error)
 	if err != nil {
 		return core.Profile{}, err
 	}
+	seen, err := taskSeenOf(ctx)
+	if err != nil {
+		return core.Profile{}, err
+	}
 	var p core.Profile
 	err = tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		c, row, err := getCustomer(ctx, tx, id, false)
@@ -48,7 +52,7 @@ func (s *Store) Profile(ctx context.Context, id uuid.UUID) (core.Profile, error)
 		err = tx.GetContext(ctx, &n, `select
 			(select count(*) from contacts where customer_id = $1) as contacts,
 			(select count(*) from notes where customer_id = $1) as notes,
-			(select count(*) from tasks where customer_id = $1 and status in ('open', 'snoozed')) as open_tasks,
+			(select count(*) from tasks where customer_id = $1 and status in ('open', 'snoozed') and `+seen.cond(2)+`) as open_tasks,
 			(select count(*) from tickets where customer_id = $1) as tickets,
 			(select count(*) from tickets where customer_id = $1 and status <> 'closed') as open_tickets,
 			(select count(*) from contracts where customer_id = $1) as contracts,
@@ -56,7 +60,7 @@ func (s *Store) Profile(ctx context.Context, id uuid.UUID) (core.Profile, error)
 			(select count(*) from invoices where customer_id = $1) as invoices,
 			(select count(*) from payments where customer_id = $1) as payments,
 			(select count(*) from referrals where referrer_id = $1) as referrals,
-			(select count(*) from rewards where customer_id = $1) as rewards`, id)
+			(select count(*) from rewards where customer_id = $1) as rewards`, append([]any{id}, seen.args()...)...)
 		if err != nil {
 			return fmt.Errorf("count profile records: %w", err)
 		}
@@ -69,7 +73,7 @@ func (s *Store) Profile(ctx context.Context, id uuid.UUID) (core.Profile, error)
 			Outstanding: money(row.OutstandingTotal), Overdue: money(row.OverdueTotal),
 			FirstPurchaseOn: cuDay(row.FirstPurchaseOn), LastPurchaseOn: cuDay(row.LastPurchaseOn),
 		}
-		if err := linkedProfile(ctx, tx, id, &p); err != nil {
+		if err := linkedProfile(ctx, tx, seen, id, &p); err != nil {
 			return err
 		}
 		p.Fields, err = customFieldDefs(ctx, tx, "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,9 +26,92 @@ const taskCols = `id, customer_id, title, body, due_at, assignee_id, created_by,
 type TaskAccess struct{ All bool }
 
 // taskVisible uses $1 own-only, $2 user, $3 all-tasks.
-const taskVisible = `(assignee_id = $2::uuid or created_by = $2::uuid
-	or customer_id in (select id from customers where owner_id = $2::uuid)
-	or ($3::boolean and (not $1::boolean) ))`
+var taskVisible = taskVisibleAt(1, 2, 3)
+
+// taskVisibleAt is the condition that the actor reaches a task, with the
+// own-only flag, the user and the all-tasks flag in the numbered
+// parameters: the one rule every list, count and timeline of tasks uses.
+func taskVisibleAt(own, user, all int) string {
+	return fmt.Sprintf(`(assignee_id = $%[2]d::uuid or created_by = $%[2]d::uuid
+	or customer_id in (select id from customers where owner_id = $%[2]d::uuid)
+	or ($%[3]d::boolean and (not $%[1]d::boolean)))`, own, user, all)
+}
+
+// taskSeen is who reads tasks and what they reach (taskVisibleAt's
+// parameters, then whether rescue-alert tasks show), for reads whose
+// caller passes no TaskAccess.
+type taskSeen struct {
+	own    bool
+	user   uuid.UUID
+	all    bool
+	scores bool
+}
+
+func taskSeenOf(ctx context.Context) (taskSeen, error) {
+	sc, err := lrScopeOf(ctx)
+	if err != nil {
+		return taskSeen{}, err
+	}
+	acc, scores := taskRulesOf(ctx)
+	return taskSeen{own: sc.own, user: sc.user, all: acc.All || sc.sys, scores: scores}, nil
+}
+
+// cond is the condition for tasks with taskSeen's four values in
+// parameters from, from+1, from+2, from+3.
+func (ts taskSeen) cond(from int) string {
+	return taskVisibleAt(from, from+1, from+2) + fmt.Sprintf(` and ($%d::boolean or source <> 'rescue_alert')`, from+3)
+}
+
+func (ts taskSeen) args() []any { return []any{ts.own, ts.user, ts.all, ts.scores} }
+
+// noRescueTasks hides rescue-alert tasks: their titles and bodies say a
+// customer's churn risk, a score field (DESIGN §4: a role without
+// scores:read gets no score fields anywhere).
+const noRescueTasks = ` and source <> 'rescue_alert'`
+
+// TaskRules answers, for the context's actor, the two permissions that
+// decide which tasks a read reaches when the caller passes no
+// TaskAccess (profile, timeline): permissions are Casbin's (authz),
+// which this package does not import. web binds them to every request.
+type TaskRules struct {
+	// All reports tasks:manage (TaskAccess.All).
+	All func(context.Context) bool
+	// Scores reports scores:read; without it rescue-alert tasks are
+	// hidden everywhere, whatever the TaskAccess.
+	Scores func(context.Context) bool
+}
+
+type taskRulesKey struct{}
+
+// WithTaskRules returns a context that carries r. Without rules an
+// actor other than the system reaches only its own, assigned and created
+// tasks and no rescue-alert tasks: storage fails closed.
+func WithTaskRules(ctx context.Context, r TaskRules) context.Context {
+	return context.WithValue(ctx, taskRulesKey{}, r)
+}
+
+// taskRulesOf evaluates the context's task rules: the access a reader
+// gets when the caller names none, and whether it sees rescue-alert
+// tasks. The system actor (jobs, CLI) reaches everything.
+func taskRulesOf(ctx context.Context) (acc TaskAccess, scores bool) {
+	if a, ok := core.ActorFrom(ctx); ok && a.System {
+		return TaskAccess{All: true}, true
+	}
+	r, _ := ctx.Value(taskRulesKey{}).(TaskRules)
+	acc.All = r.All != nil && r.All(ctx)
+	scores = r.Scores != nil && r.Scores(ctx)
+	return acc, scores
+}
+
+// taskCond is the visibility condition of tasks for the context's actor
+// (taskVisible's parameters), rescue-alert tasks left out without
+// scores:read.
+func taskCond(ctx context.Context) string {
+	if _, scores := taskRulesOf(ctx); !scores {
+		return taskVisible + noRescueTasks
+	}
+	return taskVisible
+}
 
 // CreateTask creates a task; the creator is the actor.
 func (s *Store) CreateTask(ctx context.Context, acc TaskAccess, u core.TaskUpdate) (core.Task, error) {
@@ -58,7 +142,7 @@ func (sc lrScope) taskArgs(acc TaskAccess, more ...any) []any {
 }
 
 func (sc lrScope) getTask(ctx context.Context, tx *sqlx.Tx, acc TaskAccess, t *core.Task, id uuid.UUID, lock bool) error {
-	q := `select ` + taskCols + ` from tasks where id = $4 and ` + taskVisible
+	q := `select ` + taskCols + ` from tasks where id = $4 and ` + taskCond(ctx)
 	if lock {
 		q += ` for update`
 	}
@@ -100,7 +184,7 @@ func (s *Store) Tasks(ctx context.Context, acc TaskAccess, f TaskFilter) (LinkPa
 				return err
 			}
 		}
-		return tx.SelectContext(ctx, &p.Items, `select `+taskCols+` from tasks where `+taskVisible+`
+		return tx.SelectContext(ctx, &p.Items, `select `+taskCols+` from tasks where `+taskCond(ctx)+`
 			and ($4::uuid is null or customer_id = $4)
 			and ($5::uuid is null or assignee_id = $5)
 			and (cardinality($6::text[]) = 0 or status = any($6))
@@ -140,7 +224,7 @@ func (s *Store) DeleteTask(ctx context.Context, acc TaskAccess, id uuid.UUID) er
 		return err
 	}
 	return tenant.Tx(ctx, s.db, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `delete from tasks where id = $4 and `+taskVisible, sc.taskArgs(acc, id)...)
+		res, err := tx.ExecContext(ctx, `delete from tasks where id = $4 and `+taskCond(ctx), sc.taskArgs(acc, id)...)
 		if err != nil {
 			return err
 		}
@@ -164,6 +248,17 @@ func (sc lrScope) saveTask(ctx context.Context, tx *sqlx.Tx, acc TaskAccess, t *
 	if t.CustomerID != nil && (before.CustomerID == nil || *before.CustomerID != *t.CustomerID) {
 		if sc.customerVisible(ctx, tx, *t.CustomerID) != nil {
 			return core.Invalid(map[string]string{"customer_id": "no such customer"})
+		}
+	}
+	if t.AssigneeID != nil && (before.AssigneeID == nil || *before.AssigneeID != *t.AssigneeID) {
+		// Like a customer's owner: an active member of this tenant, so a
+		// task never goes to another tenant's user or to nobody.
+		ok, err := checkOwner(ctx, tx, *t.AssigneeID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return core.Invalid(map[string]string{"assignee_id": "not a member of this tenant"})
 		}
 	}
 	if !acc.All && !sc.sys && t.AssigneeID != nil && *t.AssigneeID != sc.user && (before.AssigneeID == nil || *before.AssigneeID != *t.AssigneeID) {

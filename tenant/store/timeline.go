@@ -27,10 +27,11 @@ const ProfileTimelineItems = 20
 // with UNION ALL: every branch yields (at, kind, id, title, actor_id) for
 // customer $1, before the cursor ($2, $3), at most $4 rows, newest first.
 // Days (invoices, payments, contracts, referrals) are placed at the start
-// of the day in the tenant's time zone ($5).
+// of the day in the tenant's time zone ($5). Tasks are the ones the
+// reader reaches ($6–$9, taskSeen): no rescue alerts without scores:read.
 var timelineBranches = []string{
 	`select created_at as at, 'note' as kind, id, kind || ': ' || left(body, 140) as title, author_id as actor_id from notes where customer_id = $1`,
-	`select created_at, 'task', id, title, created_by from tasks where customer_id = $1`,
+	`select created_at, 'task', id, title, created_by from tasks where customer_id = $1 and ` + taskSeen{}.cond(6),
 	`select opened_at, 'ticket', id, subject, null::uuid from tickets where customer_id = $1`,
 	`select (start_on::timestamp at time zone $5), 'contract', id, subject, null::uuid from contracts where customer_id = $1`,
 	`select created_at, 'proposal', id, subject, null::uuid from proposals where customer_id = $1`,
@@ -68,18 +69,22 @@ func (s *Store) Timeline(ctx context.Context, customerID uuid.UUID, cursor strin
 	if err != nil {
 		return TimelinePage{}, err
 	}
+	seen, err := taskSeenOf(ctx)
+	if err != nil {
+		return TimelinePage{}, err
+	}
 	var p TimelinePage
 	err = tenant.ReadTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := sc.customerVisible(ctx, tx, customerID); err != nil {
 			return err
 		}
-		p, err = timelinePage(ctx, tx, customerID, cursor, lrLimit(limit))
+		p, err = timelinePage(ctx, tx, seen, customerID, cursor, lrLimit(limit))
 		return err
 	})
 	return p, err
 }
 
-func timelinePage(ctx context.Context, tx *sqlx.Tx, customerID uuid.UUID, cursor string, limit int) (TimelinePage, error) {
+func timelinePage(ctx context.Context, tx *sqlx.Tx, seen taskSeen, customerID uuid.UUID, cursor string, limit int) (TimelinePage, error) {
 	t, err := core.TenantFrom(ctx)
 	if err != nil {
 		return TimelinePage{}, err
@@ -104,7 +109,7 @@ func timelinePage(ctx context.Context, tx *sqlx.Tx, customerID uuid.UUID, cursor
 		Title   string     `db:"title"`
 		ActorID *uuid.UUID `db:"actor_id"`
 	}
-	if err := tx.SelectContext(ctx, &rows, timelineSQL(), customerID, at, after, limit+1, t.TimeZone); err != nil {
+	if err := tx.SelectContext(ctx, &rows, timelineSQL(), append([]any{customerID, at, after, limit + 1, t.TimeZone}, seen.args()...)...); err != nil {
 		return TimelinePage{}, fmt.Errorf("timeline: %w", err)
 	}
 	p := TimelinePage{Items: []core.TimelineEntry{}}
@@ -122,8 +127,9 @@ func timelinePage(ctx context.Context, tx *sqlx.Tx, customerID uuid.UUID, cursor
 
 // linkedProfile fills the linked records' sections of a profile inside
 // the profile's transaction: recent records of every kind, referrals
-// received, and the timeline's first page.
-func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profile) error {
+// received, and the timeline's first page. Tasks are the ones the reader
+// reaches (seen), as in the tasks list.
+func linkedProfile(ctx context.Context, tx *sqlx.Tx, seen taskSeen, id uuid.UUID, p *core.Profile) error {
 	p.Recent = core.EmptyRecent()
 	type summary struct {
 		ID       uuid.UUID `db:"id"`
@@ -147,7 +153,7 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 		q    string
 	}{
 		{"note", &p.Recent.Notes, `select id, left(body, 140) as title, kind as status, null::bigint as amount, null::text as currency, created_at as at from notes where customer_id = $1 order by created_at desc, id desc`},
-		{"task", &p.Recent.Tasks, `select id, title, status, null::bigint, null::text, created_at from tasks where customer_id = $1 order by created_at desc, id desc`},
+		{"task", &p.Recent.Tasks, `select id, title, status, null::bigint, null::text, created_at from tasks where customer_id = $1 and ` + seen.cond(5) + ` order by created_at desc, id desc`},
 		{"ticket", &p.Recent.Tickets, `select id, subject, status, null::bigint, null::text, opened_at from tickets where customer_id = $1 order by opened_at desc, id desc`},
 		{"contract", &p.Recent.Contracts, `select id, subject, status, value, currency, start_on::timestamp at time zone $2 from contracts where customer_id = $1 order by start_on desc, id desc`},
 		{"proposal", &p.Recent.Proposals, `select id, subject, status, total, currency, created_at from proposals where customer_id = $1 order by created_at desc, id desc`},
@@ -170,8 +176,9 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 		Kind string `db:"kind"`
 		summary
 	}
-	// The other customer's name ($3, $4) only when the actor may see it.
-	if err := tx.SelectContext(ctx, &rows, strings.Join(parts, " union all "), id, t.TimeZone, sc.own, sc.user); err != nil {
+	// The other customer's name ($3, $4) only when the actor may see it;
+	// tasks the reader reaches ($5–$8).
+	if err := tx.SelectContext(ctx, &rows, strings.Join(parts, " union all "), append([]any{id, t.TimeZone, sc.own, sc.user}, seen.args()...)...); err != nil {
 		return fmt.Errorf("recent records: %w", err)
 	}
 	// UNION ALL promises no order: newest first within each kind.
@@ -191,7 +198,7 @@ func linkedProfile(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, p *core.Profi
 	if err := tx.GetContext(ctx, &p.Counts.ReferralsReceived, `select count(*) from referrals where referred_id = $1`, id); err != nil {
 		return err
 	}
-	page, err := timelinePage(ctx, tx, id, "", ProfileTimelineItems)
+	page, err := timelinePage(ctx, tx, seen, id, "", ProfileTimelineItems)
 	if err != nil {
 		return err
 	}
