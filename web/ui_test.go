@@ -21,6 +21,7 @@ import (
 	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/tenant/store"
 	"github.com/gomato/gomato/tenant/tenanttest"
+	"github.com/gomato/gomato/web"
 	"github.com/gomato/gomato/web/i18n"
 	"github.com/gomato/gomato/web/webtest"
 )
@@ -563,6 +564,7 @@ func TestUI(t *testing.T) {
 		{"Toman", uiToman},
 		{"LocaleLabels", uiLocaleLabels},
 		{"OverdueForecast", uiOverdueForecast},
+		{"OperatorHome", uiOperatorHome},
 	} {
 		t.Run(sub.name, func(t *testing.T) { sub.fn(t, f) })
 	}
@@ -765,6 +767,30 @@ func uiOverdueForecast(t *testing.T, f *uiFixture) {
 	api := f.h.Do(t, webtest.Req{As: manager, Tenant: f.tn.Slug, Path: "/api/v1/customers/" + late.ID.String()})
 	if api.Status != http.StatusOK || !strings.Contains(string(api.Body), past.Format("2006-01-02")) || strings.Contains(string(api.Body), "overdue since") {
 		t.Errorf("API customer = %d, want the plain forecast date %s: %s", api.Status, past.Format("2006-01-02"), api.Body)
+	}
+}
+
+// uiOperatorHome: the platform operator, a member of no company, gets a
+// home page with what is theirs (the queue dashboard, installation health)
+// instead of "not a member of any company".
+func uiOperatorHome(t *testing.T, f *uiFixture) {
+	op := f.h.Operator(t)
+	setLocale(t, f.h, op, "en")
+	resp := f.h.Do(t, webtest.Req{Path: "/", Header: map[string]string{"Cookie": web.SessionCookie + "=" + op.Token}})
+	body := string(resp.Body)
+	if resp.Status != http.StatusOK || !strings.Contains(body, `id="operator-links"`) || !strings.Contains(body, `href="/admin/queues"`) || !strings.Contains(body, `href="/readyz"`) {
+		t.Errorf("operator's home = %d without the queue and health links: %.600s", resp.Status, body)
+	}
+	if strings.Contains(body, "not a member of any company") {
+		t.Error("operator's home says they are not a member of any company")
+	}
+	if st := f.h.Do(t, webtest.Req{As: op, Path: web.QueueDashboardPath}).Status; st == http.StatusForbidden || st == http.StatusNotFound {
+		t.Errorf("the operator's link to the queue dashboard = %d", st)
+	}
+	admin := f.users[authz.RoleTenantAdmin]
+	resp = f.h.Do(t, webtest.Req{Path: "/", Header: map[string]string{"Cookie": web.SessionCookie + "=" + admin.Token}})
+	if strings.Contains(string(resp.Body), `id="operator-links"`) {
+		t.Error("a tenant admin's home links to the operator's pages")
 	}
 }
 

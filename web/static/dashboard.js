@@ -8,6 +8,11 @@
     var font = getComputedStyle(document.body).fontFamily;
     Chart.defaults.font.family = font;
     Chart.defaults.animation = false;
+    // Each canvas sits in a sized .chart box inside its card: follow the
+    // box's width on resize, and its height rather than an aspect ratio,
+    // so a chart never spills out of its card.
+    Chart.defaults.responsive = true;
+    Chart.defaults.maintainAspectRatio = false;
     var rtl = !!d.rtl;
     if (rtl) Chart.defaults.locale = "fa-IR";
     function bar(id, s, color, horizontal) {

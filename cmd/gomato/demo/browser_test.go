@@ -611,6 +611,12 @@ func browserDashboard(t *testing.T, s *demoSite, b *browser) {
 		b.do("open the dashboard", chromedp.Click(chromedp.CSS(`nav a[data-nav="dashboard"]`)), chromedp.WaitVisible(chromedp.ID("levels")))
 		b.checkA11y("dashboard")
 		b.waitFor("the charts", `document.querySelector('#chart-dist') && document.querySelector('#chart-dist').width > 0 && typeof Chart !== 'undefined' && Chart.getChart('chart-dist') !== undefined`)
+		// Every chart stays inside its card, on either side (the trend
+		// chart once spilled out left in Persian, right in English).
+		b.waitFor("the trend chart", `document.querySelector('#chart-trend') === null || Chart.getChart('chart-trend') !== undefined`)
+		if out := b.eval(`[...document.querySelectorAll('canvas')].filter(c => { const r = c.getBoundingClientRect(), k = c.closest('.card').getBoundingClientRect(); return r.width === 0 || r.left < k.left - 1 || r.right > k.right + 1 }).map(c => c.id).join(' ')`); out != "" {
+			t.Errorf("%s: charts outside their cards: %v", lang, out)
+		}
 		if n := b.eval(`document.querySelector('#levels [data-level="high"]').dataset.customers`); n != fmt.Sprint(wantHigh) {
 			t.Errorf("%s: the dashboard counts %v high-risk customers, the database %d", lang, n, wantHigh)
 		}
