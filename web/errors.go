@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/lib/pq"
 
 	"github.com/gomato/gomato/core"
 )
@@ -45,9 +46,22 @@ type ErrorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
+// unstorableText are the Postgres errors for text it cannot store: a NUL
+// character (22021 character_not_in_repertoire) or one the client
+// encoding cannot convert (22P05 untranslatable_character). rejectNUL
+// answers the usual case first; these are the safety net for a value
+// that reaches SQL another way, and they are the client's doing.
+var unstorableText = map[pq.ErrorCode]bool{"22021": true, "22P05": true}
+
 // toDetail turns any error into the status and body shown to clients.
 // Internal errors show no detail.
 func toDetail(err error) (int, ErrorDetail) {
+	var pe *pq.Error
+	if errors.As(err, &pe) && unstorableText[pe.Code] {
+		return fiber.StatusUnprocessableEntity, ErrorDetail{Code: core.CodeInvalid,
+			Message: "a value contains a character that cannot be stored (such as NUL)",
+			Fields:  map[string]string{"body": "contains a character that cannot be stored"}}
+	}
 	var ae *core.Error
 	if errors.As(err, &ae) {
 		st, ok := statusOf[ae.Code]

@@ -119,6 +119,9 @@ func New(cfg Config, d Deps) *Server {
 	s.app.Use(requestid.New())
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(s.metrics.middleware)
+	// Before any handler: a NUL character would otherwise reach SQL.
+	s.app.Use(rejectNUL)
+	s.app.Use(bindTaskRules)
 	s.register(s.allRoutes())
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return s
