@@ -51,18 +51,15 @@ func BenchmarkScoringRun(b *testing.B) {
 	// run beside this package's tests (database 11, which they flush) and
 	// beside other users of database 10 without taking their tasks.
 	prefix := "bench-" + core.NewID().String()[:8] + ":"
-	// The generated invoices end on 2025-12-31, so by default the run is
-	// as of that day, as a live tenant's nightly run is as of yesterday:
-	// scored today, every synthetic customer would have been silent for a
-	// year or more, every backtest customer lapsed, and the fits
-	// degenerate. GOMATO_BENCH_AS_OF=now scores as of the moment of the
-	// run; any other value is a day (YYYY-MM-DD).
+	// By default the run is as of the moment it starts, as earlier
+	// measurements were. GOMATO_BENCH_AS_OF=YYYY-MM-DD scores as of that
+	// day instead (the generated invoices end on 2025-12-31). Either way
+	// the generated histories fit the purchase models badly (no random
+	// dropout: a and b of the BG/NBD fit run into the millions); see
+	// BENCHMARKS.md.
 	var asOf *store.RunDate
 	switch v := os.Getenv("GOMATO_BENCH_AS_OF"); v {
-	case "now":
-	case "":
-		d, _ := store.ParseRunDate("2025-12-31")
-		asOf = &d
+	case "", "now":
 	default:
 		d, err := store.ParseRunDate(v)
 		if err != nil {

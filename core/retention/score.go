@@ -251,6 +251,10 @@ type Model struct {
 	sc  scorer
 	E   int32
 	rfm rfmScale
+	// caches keep per-history work across Score calls, one per worker
+	// goroutine; mu makes Score calls take turns with them.
+	mu     sync.Mutex
+	caches []*scoreCache
 }
 
 // Result returns the fit's description (parameters, fit quality, churn
@@ -266,7 +270,7 @@ func Fit(in TenantInput, opts Options) (*Model, error) {
 }
 
 // Score scores customers with the fitted models, in input order, on up to
-// Options.Workers goroutines. Customers need not be part of the fit
+// Options.Workers goroutines; concurrent calls take turns. Customers need not be part of the fit
 // population; each is summarised as of the model's AsOf, with the model's
 // trend window, and a one-time buyer takes the fit population's median
 // usual gap.
@@ -302,9 +306,18 @@ func (m *Model) Score(customers []CustomerInput) ([]CustomerScore, error) {
 // scoreSummaries scores customers whose summaries (usual gaps filled) are
 // sums, in parallel chunks.
 func (m *Model) scoreSummaries(customers []CustomerInput, sums []Summary) []CustomerScore {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.caches == nil {
+		m.caches = make([]*scoreCache, max(1, m.sc.opts.Workers))
+	}
 	out := make([]CustomerScore, len(customers))
-	parallelChunks(len(customers), m.sc.opts.Workers, func(_, lo, hi int) {
-		cache := newScoreCache()
+	parallelChunks(len(customers), m.sc.opts.Workers, func(w, lo, hi int) {
+		cache := m.caches[w]
+		if cache == nil || len(cache.hist) > maxCachedHistories {
+			cache = newScoreCache()
+			m.caches[w] = cache
+		}
 		for i := lo; i < hi; i++ {
 			c := &customers[i]
 			var r *RFMScore
@@ -318,6 +331,11 @@ func (m *Model) scoreSummaries(customers []CustomerInput, sums []Summary) []Cust
 	})
 	return out
 }
+
+// maxCachedHistories bounds a worker's cache of per-history results
+// (about 100 bytes each), so that memory stays bounded however many
+// batches a Model scores.
+const maxCachedHistories = 1 << 18
 
 // rfmScale holds the fit population's buyers' recency, frequency and
 // monetary values, sorted, so that any customer's quintiles are its rank
