@@ -15,7 +15,11 @@ import (
 func TestNULIsA422(t *testing.T) {
 	h := webtest.New(t)
 	tn := h.Tenant(t, "nul")
-	mgr := h.User(t, tn, "manager")
+	mgr, admin := h.User(t, tn, "manager"), h.User(t, tn, "tenant_admin")
+	if resp := h.Do(t, webtest.Req{As: admin, Tenant: tn.Slug, Method: "POST", Path: "/api/v1/custom-fields",
+		Body: map[string]any{"entity": "customer", "key": "note", "label": "Note", "type": "text"}}); resp.Status != 201 {
+		t.Fatalf("custom field = %d %s", resp.Status, resp.Body)
+	}
 	cu := createCustomer(t, h, mgr, tn, map[string]any{"name": "NUL Co", "billing_address": map[string]any{"city": "Tehran"}})
 	form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 	api := []struct {

@@ -165,7 +165,7 @@ func (s *Server) requestScoringRun(c *fiber.Ctx) error {
 }
 
 // parseAsOf reads an as-of day (YYYY-MM-DD, Persian or Arabic-Indic digits
-// accepted) and refuses days in the tenant's future.
+// accepted) and refuses days in the tenant's future or before 1970.
 func parseAsOf(s string, t core.Tenant) (store.RunDate, error) {
 	d, err := store.ParseRunDate(strings.TrimSpace(core.FoldDigits(s)))
 	if err != nil {
@@ -180,8 +180,10 @@ func parseAsOf(s string, t core.Tenant) (store.RunDate, error) {
 	if d.After(today) {
 		return d, core.Invalid(map[string]string{"as_of": "must not be in the future"})
 	}
-	if d.Year() < 1900 {
-		return d, core.Invalid(map[string]string{"as_of": "must be after 1900"})
+	// No tenant's data starts before 1970; a day before it scores nothing
+	// and used to meet the pending-run check (409) instead of a 422.
+	if d.Year() < 1970 {
+		return d, core.Invalid(map[string]string{"as_of": "must be 1970-01-01 or later"})
 	}
 	return d, nil
 }

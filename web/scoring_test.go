@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomato/gomato/web"
 	"github.com/gomato/gomato/web/webtest"
@@ -96,6 +97,9 @@ func TestScoringRunRequestValidation(t *testing.T) {
 	}{
 		{"not a date", map[string]any{"as_of": "30/09/1997"}, 422, "as_of"},
 		{"future", map[string]any{"as_of": "2999-01-01"}, 422, "as_of"},
+		{"tomorrow", map[string]any{"as_of": time.Now().AddDate(0, 0, 2).Format("2006-01-02")}, 422, "as_of"},
+		{"1900", map[string]any{"as_of": "1900-01-01"}, 422, "as_of"},
+		{"before 1970", map[string]any{"as_of": "1969-12-31"}, 422, "as_of"},
 		{"a number", map[string]any{"as_of": 19970930}, 422, "as_of"},
 		{"unknown field", map[string]any{"as_off": "1997-09-30"}, 422, "as_off"},
 		{"malformed", "{", 400, ""},
@@ -114,6 +118,12 @@ func TestScoringRunRequestValidation(t *testing.T) {
 		t.Errorf("Persian digits: %d %s", r.Status, r.Body)
 	}
 	// While that run waits, a request for another day is a conflict.
+	// A day before any data is a 422 while a run waits, not the 409 of
+	// another day.
+	r = h.Do(t, webtest.Req{As: mgr, Tenant: tn.Slug, Method: "POST", Path: "/api/v1/scoring/runs", Body: map[string]any{"as_of": "1900-01-01"}})
+	if r.Status != 422 || !strings.Contains(string(r.Body), `"as_of"`) {
+		t.Errorf("1900 while a run waits: %d %s, want 422 on as_of", r.Status, r.Body)
+	}
 	r = h.Do(t, webtest.Req{As: mgr, Tenant: tn.Slug, Method: "POST", Path: "/api/v1/scoring/runs", Body: map[string]any{"as_of": "1998-01-31"}})
 	if r.Status != 409 || !strings.Contains(string(r.Body), `"as_of"`) {
 		t.Errorf("another day while one waits: %d %s, want 409 on as_of", r.Status, r.Body)

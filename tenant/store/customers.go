@@ -20,6 +20,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/core/retention"
 	"github.com/gomato/gomato/core/textnorm"
 	"github.com/gomato/gomato/tenant"
 )
@@ -267,6 +268,20 @@ func (s *Store) Customer(ctx context.Context, id uuid.UUID) (core.Customer, erro
 	})
 	return c, err
 }
+
+// rfmSegments are the segment names scoring stores; a filter on any other
+// would only ever match nothing.
+var rfmSegments = []retention.Segment{retention.Champions, retention.Loyal, retention.PotentialLoyalist, retention.NewCustomers,
+	retention.Promising, retention.NeedAttention, retention.AboutToSleep, retention.AtRisk, retention.CantLoseThem,
+	retention.Hibernating, retention.Lost}
+
+var rfmSegmentList = func() string {
+	names := make([]string, len(rfmSegments))
+	for i, s := range rfmSegments {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
+}()
 
 // checkOwner validates a customer owner against the tenant's active
 // members in the control plane (no cross-schema foreign key).
@@ -714,6 +729,11 @@ func filterCustomers(ctx context.Context, tx *sqlx.Tx, q *cuQuery, f *core.Custo
 		q.and("s.risk_level = any(" + q.arg(pq.StringArray(f.RiskLevels)) + "::text[])")
 	}
 	if len(f.Segments) > 0 {
+		for _, seg := range f.Segments {
+			if !slices.Contains(rfmSegments, retention.Segment(seg)) {
+				bad["segment"] = "must be one of the RFM segments: " + rfmSegmentList
+			}
+		}
 		q.and("s.segment = any(" + q.arg(pq.StringArray(f.Segments)) + "::text[])")
 	}
 	if f.MinCLV != nil {

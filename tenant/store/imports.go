@@ -1514,6 +1514,11 @@ func (s *Store) SubmitImport(ctx context.Context, sub ImportSubmission) (ImportJ
 	if _, err := newImportIndex(sub.Kind, cols, sub.Mapping, tbl.Header); err != nil {
 		return ImportJob{}, OutboxRow{}, err
 	}
+	if len(tbl.Rows) == 0 {
+		// A header alone imports nothing; accepted, it would still
+		// request a scoring run.
+		return ImportJob{}, OutboxRow{}, core.Invalid(map[string]string{"file": "the file has no rows"})
+	}
 	mapping := sub.Mapping
 	if mapping == nil {
 		mapping = map[string]string{}

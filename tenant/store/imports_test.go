@@ -498,6 +498,8 @@ func TestSubmitImportChecksTheFile(t *testing.T) {
 		{"no known column", "customers", "csv", "colour\nred\n", nil, "file"},
 		{"mapped column missing", "customers", "csv", "name\nx\n", map[string]string{"email": "E-mail"}, "mapping.email"},
 		{"bad format", "customers", "pdf", "name\nx\n", nil, "format"},
+		{"header only", "customers", "csv", "name,email\n", nil, "file"},
+		{"header and blank rows", "customers", "csv", "name,email\n,\n , \n", nil, "file"},
 	} {
 		_, _, err := e.st.SubmitImport(e.ctx, store.ImportSubmission{Kind: c.kind, Format: c.format, Data: []byte(c.data), Mapping: c.mapping})
 		var ce *core.Error
