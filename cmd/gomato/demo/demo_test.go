@@ -222,6 +222,21 @@ func TestDemoLoadsSlicesOfEveryDataset(t *testing.T) {
 		t.Errorf("telecom: %d customers, %d contracts (%d churned), %d invoices, %d cents invoiced, %d paid; want %d, %d (%d), %d, %d, %d",
 			tel.Customers, tel.Contracts, tel.Churned, tel.Invoices, tel.Net, tel.Paid, tcust, tcust, tchurn, ti, tcents, tcents)
 	}
+	// Churn = Yes customers left: inactive, each with its churned contract;
+	// the others are active.
+	var inactive, inactiveChurned, active int
+	telCtx := tenanttest.Ctx(byslug["telecom"].Tenant)
+	if err := tenant.ReadTx(telCtx, env.DB, func(tx *sqlx.Tx) error {
+		return tx.QueryRowxContext(telCtx, `select count(*) filter (where c.status = 'inactive'),
+			count(*) filter (where c.status = 'inactive' and k.churned), count(*) filter (where c.status = 'active' and not k.churned)
+			from customers c join contracts k on k.customer_id = c.id`).Scan(&inactive, &inactiveChurned, &active)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inactive != tchurn || inactiveChurned != tchurn || active != tcust-tchurn {
+		t.Errorf("telecom: %d inactive (%d with a churned contract), %d active; want the %d churned inactive and the other %d active",
+			inactive, inactiveChurned, active, tchurn, tcust-tchurn)
+	}
 
 	checkPeople(t, env, accounts, sum)
 	checkAPI(t, env, sum)

@@ -52,8 +52,8 @@ func addMonths(d time.Time, n int) time.Time {
 // gets one contract of the source's type that started tenure months before
 // the snapshot, and a monthly invoice of MonthlyCharges for each month of
 // tenure, paid with the source's payment method. A churned customer's
-// contract ended at the snapshot (churned = true); the others are active
-// and run on (churned = false). TotalCharges is kept as the custom field
+// contract ended at the snapshot (churned = true) and the customer is
+// inactive; the others are active and run on (churned = false). TotalCharges is kept as the custom field
 // total_charges; services become specialties. Synthetic support tickets
 // come from the tech-support and internet columns only, never from Churn.
 func ReadTelecom(path string, opt Options) (*Dataset, error) {
@@ -171,7 +171,14 @@ func ReadTelecom(path string, opt Options) (*Dataset, error) {
 		}
 		first, last := pool[pick(len(pool), "tel-first", src)], englishLast[pick(len(englishLast), "tel-last", src)]
 		city := californiaCities[pick(len(californiaCities), "tel-city", src)]
-		b.Customers = append(b.Customers, store.BulkCustomer{ID: id, Name: first + " " + last,
+		// A churned customer left: their contract ended at the snapshot, so
+		// they are inactive (the dashboard's "who left"); the contract keeps
+		// churned = true, which is what the contract model learns from.
+		status := "active"
+		if churned {
+			status = "inactive"
+		}
+		b.Customers = append(b.Customers, store.BulkCustomer{ID: id, Name: first + " " + last, Status: status,
 			Email:       strings.ToLower(first+"."+last) + "." + strings.ToLower(src) + "@example.com",
 			BillingCity: city, BillingProvince: "California", BillingCountry: "US", ShippingCity: city, ShippingProvince: "California", ShippingCountry: "US",
 			Source: "IBM Telco churn sample", Custom: cj, ExternalRef: "telco:" + src,
