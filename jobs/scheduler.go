@@ -2,12 +2,18 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/gomato/gomato/core"
+	"github.com/gomato/gomato/tenant"
 	"github.com/gomato/gomato/tenant/store"
 )
 
@@ -101,16 +107,45 @@ func (w *Worker) leaderLoop(ctx context.Context, l *sessionLock) {
 // NightlySlot is the slot name of the nightly run due at now for a tenant
 // in loc, or "" before the nightly time of that local day.
 func NightlySlot(now time.Time, loc *time.Location, at time.Duration) string {
+	slot, _ := nightlySlot(now, loc, at)
+	return slot
+}
+
+// nightlySlot is NightlySlot with the instant the slot became due.
+func nightlySlot(now time.Time, loc *time.Location, at time.Duration) (string, time.Time) {
 	local := now.In(loc)
 	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 	if local.Sub(midnight) < at {
-		return ""
+		return "", time.Time{}
 	}
-	return "nightly:" + local.Format(time.DateOnly)
+	return "nightly:" + local.Format(time.DateOnly), midnight.Add(at)
+}
+
+// nightlyCovered returns a run of the context's tenant that makes the
+// nightly run of a slot due since dueAt needless: one pending or running,
+// or one done after dueAt scoring the present (not a past as-of day).
+// A worker started in the evening would otherwise catch up that
+// morning's slot right after the tenant was scored (gomato demo).
+func (w *Worker) nightlyCovered(ctx context.Context, dueAt time.Time, day string) (uuid.UUID, bool, error) {
+	var id uuid.UUID
+	err := tenant.ReadTx(ctx, w.cfg.DB, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &id, `select id from scoring_runs
+			where status in ('pending', 'running')
+				or (status = 'done' and finished_at >= $1 and (as_of is null or as_of >= $2::date))
+			order by requested_at desc limit 1`, dueAt, day)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return uuid.Nil, false, nil
+	}
+	if err != nil {
+		return uuid.Nil, false, fmt.Errorf("look for a run covering the nightly slot: %w", err)
+	}
+	return id, true, nil
 }
 
 // scheduleNightly requests the nightly run of every active tenant whose
-// local nightly time has passed today and whose slot has no run yet. The
+// local nightly time has passed today and whose slot has no run yet,
+// unless a run since that time already covers it (nightlyCovered). The
 // slot table makes each slot act once even if two schedulers race; the
 // run's task id is derived from the run, so each slot is enqueued once.
 func (w *Worker) scheduleNightly(ctx context.Context) (int, error) {
@@ -123,6 +158,7 @@ func (w *Worker) scheduleNightly(ctx context.Context) (int, error) {
 	var slots []string
 	due := map[uuid.UUID]core.Tenant{}
 	slotOf := map[uuid.UUID]string{}
+	dueAt := map[uuid.UUID]time.Time{}
 	for _, t := range tenants {
 		if t.Status != core.TenantActive {
 			continue
@@ -131,14 +167,14 @@ func (w *Worker) scheduleNightly(ctx context.Context) (int, error) {
 		if err != nil {
 			loc = time.UTC
 		}
-		slot := NightlySlot(now, loc, w.cfg.Scheduler.NightlyAt)
+		slot, at := nightlySlot(now, loc, w.cfg.Scheduler.NightlyAt)
 		if slot == "" {
 			continue
 		}
 		ids = append(ids, t.ID.String())
 		slots = append(slots, slot)
 		due[t.ID] = t
-		slotOf[t.ID] = slot
+		slotOf[t.ID], dueAt[t.ID] = slot, at
 	}
 	if len(ids) == 0 {
 		return 0, nil
@@ -156,7 +192,23 @@ func (w *Worker) scheduleNightly(ctx context.Context) (int, error) {
 	n := 0
 	for id, t := range due {
 		tctx := core.WithActor(core.WithTenant(ctx, t), core.SystemActor)
-		if _, err := w.client.RequestRun(tctx, store.RunRequest{Trigger: store.TriggerSchedule, Slot: slotOf[id]}); err != nil {
+		slot := slotOf[id]
+		ref, covered, err := w.nightlyCovered(tctx, dueAt[id], strings.TrimPrefix(slot, "nightly:"))
+		if err != nil {
+			w.cfg.Log.Error("scheduler: nightly run", "tenant", t.Slug, "err", err)
+			continue
+		}
+		if covered {
+			// The slot is acted on: by that run. Recorded, so that later
+			// ticks do not look again.
+			if _, err := w.cfg.DB.ExecContext(ctx, `insert into control.schedule_slots (tenant_id, slot, ref) values ($1, $2, $3)
+				on conflict (tenant_id, slot) do nothing`, t.ID, slot, ref); err != nil {
+				w.cfg.Log.Error("scheduler: record covered slot", "tenant", t.Slug, "err", err)
+			}
+			w.cfg.Log.Debug("scheduler: nightly run not needed", "tenant", t.Slug, "slot", slot, "run", ref)
+			continue
+		}
+		if _, err := w.client.RequestRun(tctx, store.RunRequest{Trigger: store.TriggerSchedule, Slot: slot}); err != nil {
 			w.cfg.Log.Error("scheduler: request nightly run", "tenant", t.Slug, "err", err)
 			continue
 		}
