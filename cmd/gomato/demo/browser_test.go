@@ -187,6 +187,9 @@ func (b *browser) waitFor(what, js string) {
 	b.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var last error
+	// The condition holds only once htmx is idle too: a swap still in
+	// flight replaces the nodes the next step would act on.
+	js = `(` + js + `) && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')`
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
