@@ -25,7 +25,29 @@ import (
 // largest term, near n ≈ (C−A)(C−B)z/C.
 // If the series has not converged after that (z very close to 1), it
 // falls back to gonum's Cephes-based mathext.Hypergeo, valid for |z| < 1.
+//
+// When C is huge and A small (those same runaway fits: C ≈ a + b in the
+// millions, A = r + x), the Euler series needs about (C−A)(C−B)z/C —
+// millions — of terms, a millisecond per call and minutes per run. The
+// direct series then converges geometrically, its term ratio tending to
+// (B/C)·z < 1, with all terms positive: it is summed instead.
 func powHyp(A, B, C, z float64) float64 {
+	if C > 1e4 && A > 0 && A < 100 && B > 0 && B < C {
+		sum, term := 1.0, 1.0
+		for n := 0; n < 100000; n++ {
+			fn := float64(n)
+			term *= (A + fn) * (B + fn) / ((C + fn) * (fn + 1)) * z
+			sum += term
+			if term <= 1e-16*sum {
+				return math.Pow(1-z, A) * sum
+			}
+		}
+	}
+	return powHypEuler(A, B, C, z)
+}
+
+// powHypEuler is powHyp by the Euler-transformed series.
+func powHypEuler(A, B, C, z float64) float64 {
 	a, b := C-A, C-B
 	logPre := b * math.Log1p(-z)
 	maxTerms := 4000 + int(math.Min(4*math.Abs(a*b*z/C), 1e6))

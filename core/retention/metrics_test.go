@@ -71,3 +71,19 @@ func TestExpectedPurchasesWithHugeAB(t *testing.T) {
 		}
 	}
 }
+
+// For the runaway fits (a, b in the millions) powHyp sums the direct
+// series, which converges in tens of terms; it must agree with the Euler
+// series, which needs millions.
+func TestPowHypDirectMatchesEulerForHugeC(t *testing.T) {
+	for _, c := range []struct{ A, B, C, z float64 }{
+		{0.64, 5.57e6 + 3, 3.08e6 + 5.57e6 + 2, 0.7},
+		{2.64, 5.3e4, 8.6e4, 0.95},
+		{8.5, 2.4e7, 2.5e7, 0.3},
+	} {
+		got, want := powHyp(c.A, c.B, c.C, c.z), powHypEuler(c.A, c.B, c.C, c.z)
+		if relErr(got, want) > 1e-9 {
+			t.Errorf("powHyp(%v) = %.12g, Euler series %.12g", c, got, want)
+		}
+	}
+}
