@@ -202,3 +202,58 @@ func waitForecastSync(t testing.TB, c *jobs.Client, ctx context.Context, id uuid
 	})
 	return r
 }
+
+// A tenant larger than the fit sample is fitted on a random sample and
+// then scored in full, batch by batch: every customer gets one score, the
+// run says how it was fitted, and the first run's baseline still holds at
+// most 20 alerts per owner.
+func TestScoringFitsLargeTenantOnASample(t *testing.T) {
+	flushRedis(t)
+	env := tenanttest.New(t)
+	tn := env.Tenant(t, "sampled")
+	n := generate(t, env.DB, tn, 3000)
+	startWorker(t, env, func(cfg *jobs.WorkerConfig) { cfg.Scoring.FitSample, cfg.Scoring.BatchSize = 1000, 700 })
+	c := newClient(t, env)
+	ctx := tenanttest.Ctx(tn)
+	run, err := c.RequestRun(ctx, store.RunRequest{Trigger: store.TriggerCLI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	run, err = c.WaitRun(wctx, run.ID, 100*time.Millisecond)
+	if err != nil || run.Status != store.RunDone {
+		t.Fatalf("run = %s (%s), %v", run.Status, run.Error, err)
+	}
+	if run.CustomersScored != n {
+		t.Errorf("customers scored = %d, want %d", run.CustomersScored, n)
+	}
+	if got := count(t, env.DB, tn, `select count(*) from scores where run_id = $1`, run.ID); got != n {
+		t.Errorf("scores of the run = %d, want one for each of the %d customers", got, n)
+	}
+	l := run.Levels
+	if l.Low.Customers+l.Medium.Customers+l.High.Customers != n {
+		t.Errorf("level counts %+v do not add up to %d", l, n)
+	}
+	var model struct {
+		Customers int `json:"customers"`
+		Sample    *struct {
+			Customers int     `json:"customers"`
+			Of        int     `json:"of"`
+			Fraction  float64 `json:"fraction"`
+		} `json:"fit_sample"`
+	}
+	if err := json.Unmarshal(run.Model, &model); err != nil {
+		t.Fatal(err)
+	}
+	if model.Customers != n || model.Sample == nil || model.Sample.Of != n {
+		t.Fatalf("model records %d customers and sample %+v; want %d customers, fitted on a sample of them", model.Customers, model.Sample, n)
+	}
+	// 1000 of 3000 expected; a binomial draw stays well within ±200.
+	if s := model.Sample.Customers; s < 800 || s > 1200 {
+		t.Errorf("fit sample has %d customers, want about 1000", s)
+	}
+	if run.AlertsCreated > 20 {
+		t.Errorf("first run created %d alerts for one (absent) owner, want at most 20", run.AlertsCreated)
+	}
+}
