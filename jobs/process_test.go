@@ -190,7 +190,9 @@ func TestWorkerKilledMidRunRecovers(t *testing.T) {
 		r, err := c.ScoringRun(ctx, run.ID)
 		return err == nil && r.Status == store.RunRunning
 	})
-	time.Sleep(700 * time.Millisecond) // well inside the run (load and fit take seconds)
+	// Just inside the run: loading and fitting 30,000 customers take about
+	// a second on an idle machine, and longer (not shorter) under load.
+	time.Sleep(150 * time.Millisecond)
 	if r, _ := c.ScoringRun(ctx, run.ID); r.Status != store.RunRunning {
 		t.Fatalf("run is %s before the kill; make the data bigger so the kill lands mid-run", r.Status)
 	}

@@ -72,8 +72,8 @@ type forecastView struct {
 	// says "overdue since …".
 	Overdue    bool
 	Overridden bool
-	Input        string
-	Verdict      []kv
+	Input      string
+	Verdict    []kv
 }
 
 type referralView struct {

@@ -80,7 +80,7 @@ func (e *lrEnv) getAll(ctx context.Context, r lrRecords) map[string]core.Code {
 // sees nothing, whatever the id.
 func TestLinkedScopeAndTenants(t *testing.T) {
 	e := newLREnv(t)
-	me, someone := core.NewID(), core.NewID()
+	me, someone := member(t, e.env, e.tn, "me"), core.NewID()
 	mine := e.customer(t, "مال من", &me)
 	theirs := e.customer(t, "Theirs", &someone)
 	third := e.customer(t, "Third", &someone)
