@@ -146,6 +146,48 @@ type customerRow struct {
 	SpecialtiesJSON     []byte     `db:"specialties_json"`
 }
 
+// dest returns pointers to r's fields in the order of customerCols, so a
+// list scans its rows with one rows.Scan each instead of sqlx's
+// per-query reflection over 46 columns (an eighth of the list's CPU).
+func (r *customerRow) dest() []any {
+	return []any{&r.ID, &r.Name, &r.Email, &r.Phone, &r.Website, &r.VATID, &r.Status, &r.OwnerID, &r.Source,
+		&r.BillingStreet, &r.BillingCity, &r.BillingProvince, &r.BillingPostalCode, &r.BillingCountry,
+		&r.ShippingStreet, &r.ShippingCity, &r.ShippingProvince, &r.ShippingPostalCode, &r.ShippingCountry,
+		&r.ValueAddedDeals, &r.SalesForecastAt, &r.SalesForecast, &r.ForecastOverrideAt, &r.ForecastOverrideBy,
+		&r.ForecastOverrideSet, &r.Custom, &r.ExternalRef, &r.FirstPurchaseOn, &r.LastPurchaseOn,
+		&r.InvoicedTotal, &r.PaidTotal, &r.OutstandingTotal, &r.OverdueTotal, &r.OverdueInvoices, &r.OpenTickets,
+		&r.CreatedAt, &r.UpdatedAt,
+		&r.SRisk, &r.SRiskLevel, &r.SCLV, &r.SSegment, &r.SHealth,
+		&r.SComputedAt,
+		&r.GroupsJSON,
+		&r.SpecialtiesJSON}
+}
+
+// listRow is a list's row: a customer and its sort key as text.
+type listRow struct {
+	customerRow
+	SortValue string
+}
+
+// selectListRows runs a query selecting customerCols and then the sort
+// value, and scans its rows.
+func selectListRows(ctx context.Context, tx *sqlx.Tx, limit int, query string, args ...any) ([]listRow, error) {
+	rs, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := make([]listRow, 0, limit)
+	for rs.Next() {
+		out = append(out, listRow{})
+		r := &out[len(out)-1]
+		if err := rs.Scan(append(r.dest(), &r.SortValue)...); err != nil {
+			return nil, err
+		}
+	}
+	return out, rs.Err()
+}
+
 func cuDay(t *time.Time) *string {
 	if t == nil {
 		return nil
@@ -229,7 +271,7 @@ func getCustomer(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, lock bool) (cor
 		sqlText += " for update of c"
 	}
 	var r customerRow
-	err := tx.GetContext(ctx, &r, sqlText, q.args...)
+	err := tx.QueryRowContext(ctx, sqlText, q.args...).Scan(r.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return core.Customer{}, r, core.Errorf(core.CodeNotFound, "customer not found")
 	}
@@ -858,10 +900,7 @@ func (s *Store) Customers(ctx context.Context, f core.CustomerFilter) (core.Cust
 			}
 			cur = &c
 		}
-		var rows []struct {
-			customerRow
-			SortValue string `db:"sort_value"`
-		}
+		var rows []listRow
 		if spec.col != "" {
 			keys, err := scoreSortedIDs(ctx, tx, q, spec, desc, cur, f.Limit+1)
 			if err != nil {
@@ -871,7 +910,8 @@ func (s *Store) Customers(ctx context.Context, f core.CustomerFilter) (core.Cust
 			for i, k := range keys {
 				ids[i] = k.ID
 			}
-			if err := tx.SelectContext(ctx, &rows, `select `+customerCols+`, '' as sort_value`+customerFrom+` where c.id = any($1::uuid[])`, cuIDArray(ids)); err != nil {
+			rows, err = selectListRows(ctx, tx, len(ids), `select `+customerCols+`, '' as sort_value`+customerFrom+` where c.id = any($1::uuid[])`, cuIDArray(ids))
+			if err != nil {
 				return fmt.Errorf("list customers: %w", err)
 			}
 			at := make(map[uuid.UUID]int, len(keys))
@@ -891,7 +931,8 @@ func (s *Store) Customers(ctx context.Context, f core.CustomerFilter) (core.Cust
 			order := ` order by ` + spec.expr + ` ` + dir + `, c.id ` + dir
 			sqlText := `select ` + customerCols + `, (` + spec.expr + `)::text as sort_value` + customerFrom +
 				` where c.id in (select c.id` + customerFrom + q.clause() + order + ` limit ` + strconv.Itoa(f.Limit+1) + `)` + order
-			if err := tx.SelectContext(ctx, &rows, sqlText, q.args...); err != nil {
+			var err error
+			if rows, err = selectListRows(ctx, tx, f.Limit+1, sqlText, q.args...); err != nil {
 				return fmt.Errorf("list customers: %w", err)
 			}
 		}
