@@ -86,20 +86,24 @@ func (c *Client) ScoringRuns(ctx context.Context, f store.ScoringRunFilter) ([]s
 
 // WaitRun polls a run until it is done or failed, or ctx ends.
 func (c *Client) WaitRun(ctx context.Context, id uuid.UUID, every time.Duration) (store.ScoringRun, error) {
+	return pollUntil(ctx, every, func() (store.ScoringRun, error) { return c.store.ScoringRun(ctx, id) },
+		store.ScoringRun.Finished)
+}
+
+// pollUntil calls get every interval (250 ms when not positive) until it
+// fails, done holds for its answer, or ctx ends.
+func pollUntil[T any](ctx context.Context, every time.Duration, get func() (T, error), done func(T) bool) (T, error) {
 	if every <= 0 {
 		every = 250 * time.Millisecond
 	}
 	for {
-		r, err := c.store.ScoringRun(ctx, id)
-		if err != nil {
-			return r, err
-		}
-		if r.Finished() {
-			return r, nil
+		v, err := get()
+		if err != nil || done(v) {
+			return v, err
 		}
 		select {
 		case <-ctx.Done():
-			return r, ctx.Err()
+			return v, ctx.Err()
 		case <-time.After(every):
 		}
 	}

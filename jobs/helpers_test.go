@@ -219,3 +219,22 @@ func count(t testing.TB, db *sqlx.DB, tn core.Tenant, q string, args ...any) int
 	}
 	return n
 }
+
+// flushThenReconcile checks that work is waiting in Redis, flushes the
+// whole test database (the real thing), and starts a worker whose
+// reconciler ticks fast.
+func flushThenReconcile(t *testing.T, env *tenanttest.Env, rdb *redis.Client) {
+	t.Helper()
+	if keys, _ := rdb.DBSize(context.Background()).Result(); keys == 0 {
+		t.Fatal("nothing was enqueued")
+	}
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	startWorker(t, env, func(cfg *jobs.WorkerConfig) {
+		cfg.Scheduler.Enabled = true
+		cfg.Scheduler.NoNightly = true
+		cfg.Scheduler.Tick = 200 * time.Millisecond
+		cfg.Scheduler.ReconcileGrace = time.Second
+	})
+}

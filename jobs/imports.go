@@ -68,20 +68,8 @@ func (c *Client) Import(ctx context.Context, id uuid.UUID) (store.ImportJob, err
 // WaitImport polls an import until it has succeeded or failed, or ctx
 // ends.
 func (c *Client) WaitImport(ctx context.Context, id uuid.UUID, every time.Duration) (store.ImportJob, error) {
-	if every <= 0 {
-		every = 250 * time.Millisecond
-	}
-	for {
-		j, err := c.store.ImportJob(ctx, id)
-		if err != nil || j.Finished() {
-			return j, err
-		}
-		select {
-		case <-ctx.Done():
-			return j, ctx.Err()
-		case <-time.After(every):
-		}
-	}
+	return pollUntil(ctx, every, func() (store.ImportJob, error) { return c.store.ImportJob(ctx, id) },
+		store.ImportJob.Finished)
 }
 
 // handleImportRun performs a stored import (see runImport). A delivery

@@ -138,18 +138,7 @@ func TestFlushedRedisImportIsReconciled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keys, _ := rdb.DBSize(context.Background()).Result(); keys == 0 {
-		t.Fatal("nothing was enqueued")
-	}
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil { // the real thing
-		t.Fatal(err)
-	}
-	startWorker(t, env, func(cfg *jobs.WorkerConfig) {
-		cfg.Scheduler.Enabled = true
-		cfg.Scheduler.NoNightly = true
-		cfg.Scheduler.Tick = 200 * time.Millisecond
-		cfg.Scheduler.ReconcileGrace = time.Second
-	})
+	flushThenReconcile(t, env, rdb)
 	wctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	done, err := c.WaitImport(wctx, job.ID, 100*time.Millisecond)

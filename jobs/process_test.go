@@ -285,18 +285,7 @@ func TestFlushedRedisIsReconciled(t *testing.T) {
 		tenants, runs = append(tenants, tn), append(runs, r)
 	}
 	// The tasks are in Redis, no worker has seen them; now Redis loses them.
-	if keys, _ := rdb.DBSize(context.Background()).Result(); keys == 0 {
-		t.Fatal("nothing was enqueued")
-	}
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil { // the real thing
-		t.Fatal(err)
-	}
-	startWorker(t, env, func(cfg *jobs.WorkerConfig) {
-		cfg.Scheduler.Enabled = true
-		cfg.Scheduler.NoNightly = true
-		cfg.Scheduler.Tick = 200 * time.Millisecond
-		cfg.Scheduler.ReconcileGrace = time.Second
-	})
+	flushThenReconcile(t, env, rdb)
 	for i, tn := range tenants {
 		ctx := tenanttest.Ctx(tn)
 		wctx, cancel := context.WithTimeout(ctx, time.Minute)
